@@ -1,0 +1,1 @@
+"""Classifiers that label an inquiry in the label space of DOMAIN.md."""

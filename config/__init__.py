@@ -1,0 +1,1 @@
+"""Runtime settings and the service catalogue, validated at start-up."""

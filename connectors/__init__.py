@@ -1,0 +1,1 @@
+"""Connectors: channels in (HTTP webhook, mail, phone events) and decisions back out."""

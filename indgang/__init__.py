@@ -1,0 +1,1 @@
+"""Indgang: one entrance for a municipal contact centre."""

@@ -1,0 +1,152 @@
+"""The `indgang` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from config.settings import Settings, load_settings
+from indgang.logs import configure_logging
+from models.errors import IndgangError
+
+
+class _Context:
+    def __init__(self, config_file: Path | None) -> None:
+        self.config_file = config_file
+        self._settings: Settings | None = None
+
+    def settings(self, **overrides: object) -> Settings:
+        if self._settings is None or overrides:
+            self._settings = load_settings(self.config_file, **overrides)
+            configure_logging(self._settings.log_level)
+        return self._settings
+
+
+pass_ctx = click.make_pass_decorator(_Context)
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="INDGANG_CONFIG_FILE",
+    help="YAML settings file; INDGANG_* environment variables override it.",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None) -> None:
+    """Indgang: classify municipal inquiries and resolve or queue them."""
+    ctx.obj = _Context(config_file)
+
+
+@cli.command()
+@click.option("--port", type=int, default=None, help="HTTP port (default: settings, 8080).")
+@pass_ctx
+def run(ctx: _Context, port: int | None) -> None:
+    """Run the whole engine: embedded broker if no Kafka is set, worker and HTTP side."""
+    from indgang.supervisor import Supervisor
+
+    settings = ctx.settings()
+    code = Supervisor(
+        settings=settings, port=port or settings.http_port, config_file=ctx.config_file
+    ).run()
+    sys.exit(code)
+
+
+@cli.command()
+@pass_ctx
+def worker(ctx: _Context) -> None:
+    """Run one routing worker (several share the partitions)."""
+    from indgang.runtime import run_worker
+
+    run_worker(ctx.settings())
+
+
+@cli.command()
+@click.option("--host", default=None, help="Bind address (default: settings, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="HTTP port (default: settings, 8080).")
+@pass_ctx
+def api(ctx: _Context, host: str | None, port: int | None) -> None:
+    """Run the HTTP side: POST /v1/inquiries, GET /v1/inquiries/{id}, GET /healthz."""
+    from indgang.runtime import run_api
+
+    settings = ctx.settings()
+    run_api(settings, host=host or settings.http_host, port=port or settings.http_port)
+
+
+@cli.command()
+@pass_ctx
+def migrate(ctx: _Context) -> None:
+    """Apply the ledger's database migrations."""
+    from indgang.runtime import build_ledger
+
+    build_ledger(ctx.settings(), migrate=True)
+    click.echo("ledger migrated")
+
+
+@cli.command()
+@click.option("--batch-size", type=int, default=256, show_default=True)
+@pass_ctx
+def classify(ctx: _Context, batch_size: int) -> None:
+    """Classify JSON lines from stdin; one JSON line out per line in, errors included."""
+    from indgang.classify_lines import classify_stream
+    from indgang.runtime import build_catalogue, build_classifier
+
+    settings = ctx.settings()
+    classify_stream(
+        sys.stdin.buffer,
+        sys.stdout,
+        classifier=build_classifier(settings),
+        catalogue=build_catalogue(settings),
+        batch_size=batch_size,
+    )
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--url", default="http://127.0.0.1:8080", show_default=True)
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait.")
+@click.option("--concurrency", type=int, default=16, show_default=True)
+def send(file: Path, url: str, timeout: float, concurrency: int) -> None:
+    """Post inquiries (JSON lines) to a running engine and print each decision once made."""
+    import asyncio
+
+    from indgang.send_file import send_file
+
+    code = asyncio.run(
+        send_file(file, base_url=url, timeout_s=timeout, concurrency=concurrency, out=sys.stdout)
+    )
+    sys.exit(code)
+
+
+@cli.command()
+@click.option(
+    "--data",
+    "data_paths",
+    type=click.Path(path_type=Path, exists=True),
+    multiple=True,
+    default=[Path("data/labelled")],
+    show_default=True,
+    help="Labelled JSONL files or folders of them.",
+)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Artifact path.")
+@click.option("--seed", type=int, default=20261121, show_default=True)
+def train(data_paths: tuple[Path, ...], out: Path | None, seed: int) -> None:
+    """Train the classifier reproducibly and write the artifact with its metrics."""
+    from classifiers.training import DEFAULT_ARTIFACT
+    from classifiers.training import train as train_model
+
+    files = [f for p in data_paths for f in (sorted(p.glob("*.jsonl")) if p.is_dir() else [p])]
+    report = train_model(data_paths=files, out_path=out or DEFAULT_ARTIFACT, seed=seed)
+    click.echo(report.model_dump_json(indent=2))
+
+
+def main() -> None:
+    """Entry point: IndgangError becomes a one-line message and exit code 2."""
+    try:
+        cli(standalone_mode=True)
+    except IndgangError as exc:
+        click.echo(f"indgang: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,65 @@
+"""`indgang send`: post a file of inquiries to a running engine and report each decision."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+POLL_S = 0.2
+
+
+async def send_file(
+    path: Path, *, base_url: str, timeout_s: float, concurrency: int, out: IO[str]
+) -> int:
+    """Post every line, then wait for every decision; exit code 0 only if all were decided."""
+    lines = await asyncio.to_thread(lambda: path.read_bytes().splitlines())
+    limit = asyncio.Semaphore(concurrency)
+    deadline = time.monotonic() + timeout_s
+    async with httpx.AsyncClient(base_url=base_url, timeout=30.0) as client:
+
+        async def one(number: int, raw: bytes) -> dict[str, Any]:
+            async with limit:
+                return await _send_one(client, number, raw, deadline)
+
+        results = await asyncio.gather(
+            *(one(n, raw) for n, raw in enumerate(lines, start=1) if raw.strip())
+        )
+    for row in results:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return 0 if all("decision" in r for r in results) else 1
+
+
+async def _send_one(
+    client: httpx.AsyncClient, number: int, raw: bytes, deadline: float
+) -> dict[str, Any]:
+    try:
+        response = await client.post(
+            "/v1/inquiries", content=raw, headers={"content-type": "application/json"}
+        )
+    except httpx.HTTPError as exc:
+        return {"line": number, "error": f"could not post: {exc}"}
+    if response.status_code not in (200, 202):
+        return {"line": number, "status": response.status_code, "error": _error(response)}
+    inquiry_id = response.json()["id"]
+    while time.monotonic() < deadline:
+        try:
+            state = await client.get(f"/v1/inquiries/{inquiry_id}")
+        except httpx.HTTPError:
+            await asyncio.sleep(POLL_S)
+            continue
+        if state.status_code == 200 and state.json().get("decision"):
+            return {"line": number, "id": inquiry_id, "decision": state.json()["decision"]}
+        await asyncio.sleep(POLL_S)
+    return {"line": number, "id": inquiry_id, "error": "no decision before the timeout"}
+
+
+def _error(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("error", response.text))
+    except ValueError:
+        return response.text[:200]

@@ -1,0 +1,1 @@
+"""The durable ledger: every accepted inquiry, its decision and its queue item."""

@@ -1,0 +1,213 @@
+"""The ledger's operations; each is idempotent by inquiry id, so redelivery is harmless."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Engine, func, inspect, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ledger.schema import Base, DecisionRow, InquiryRow, QueueItemRow
+from models.decision import RoutingDecision
+from models.errors import LedgerError, LedgerUnavailable
+from models.inquiry import Inquiry
+from models.wire import decode, encode
+
+Status = Literal["accepted", "published", "decided"]
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """Whether an inquiry was new, and its status now."""
+
+    inquiry_id: str
+    created: bool
+    status: Status
+
+
+@dataclass(frozen=True)
+class InquiryStatus:
+    """An inquiry's progress and, once made, its decision."""
+
+    inquiry_id: str
+    status: Status
+    channel: str
+    accepted_at: datetime
+    decision: RoutingDecision | None
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything in the ledger is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Ledger:
+    """Durable record of inquiries, decisions and queue items, on SQLite or PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except OperationalError as exc:
+            raise LedgerUnavailable(f"database unreachable: {type(exc.orig).__name__}") from exc
+        except DBAPIError as exc:
+            raise LedgerError(f"database refused the operation: {type(exc.orig).__name__}") from exc
+
+    def ping(self) -> None:
+        """Raise LedgerUnavailable unless the database answers."""
+        with self._session() as session:
+            session.execute(select(1))
+
+    def accept(self, inquiry: Inquiry) -> Acceptance:
+        """Make an inquiry durable; a second call with the same id changes nothing."""
+        now = datetime.now(UTC)
+        with self._session() as session:
+            created = self._insert_ignore(session, InquiryRow, [_inquiry_row(inquiry, now)]) > 0
+            row = session.get(InquiryRow, inquiry.id)
+            assert row is not None
+            return Acceptance(inquiry.id, created, _status(row))
+
+    def mark_published(self, *, inquiry_ids: Sequence[str]) -> None:
+        """Note that inquiries were handed to Kafka (acks=all)."""
+        if not inquiry_ids:
+            return
+        with self._session() as session:
+            session.execute(
+                update(InquiryRow)
+                .where(InquiryRow.id.in_(inquiry_ids))
+                .values(published_at=datetime.now(UTC), publish_count=InquiryRow.publish_count + 1)
+            )
+
+    def record_decisions(
+        self, *, decided: Sequence[tuple[Inquiry, RoutingDecision]]
+    ) -> list[RoutingDecision]:
+        """Record decisions and queue items once per inquiry; return the standing ones."""
+        decided = list({i.id: (i, d) for i, d in reversed(decided)}.values())[::-1]
+        if not decided:
+            return []
+        now = datetime.now(UTC)
+        with self._session() as session:
+            # An inquiry produced straight onto the topic by another connector is recorded too.
+            self._insert_ignore(session, InquiryRow, [_inquiry_row(i, now) for i, _ in decided])
+            self._insert_ignore(session, DecisionRow, [_decision_row(d) for _, d in decided])
+            queued = [_queue_row(d, now) for _, d in decided if d.action == "queue"]
+            self._insert_ignore(session, QueueItemRow, queued)
+            ids = [i.id for i, _ in decided]
+            session.execute(
+                update(InquiryRow)
+                .where(InquiryRow.id.in_(ids), InquiryRow.decided_at.is_(None))
+                .values(decided_at=now)
+            )
+            rows = session.scalars(select(DecisionRow).where(DecisionRow.inquiry_id.in_(ids)))
+            standing = {r.inquiry_id: RoutingDecision.model_validate(r.decision) for r in rows}
+        return [standing[i] for i in ids]
+
+    def undecided(self, *, untouched_since: datetime, limit: int = 500) -> list[Inquiry]:
+        """Undecided inquiries not accepted or published since a time, oldest first."""
+        last_touched = func.coalesce(InquiryRow.published_at, InquiryRow.accepted_at)
+        with self._session() as session:
+            rows = session.scalars(
+                select(InquiryRow)
+                .where(InquiryRow.decided_at.is_(None), last_touched < untouched_since)
+                .order_by(InquiryRow.accepted_at)
+                .limit(limit)
+            ).all()
+            return [decode("inquiry", r.envelope) for r in rows]
+
+    def status(self, *, inquiry_id: str) -> InquiryStatus | None:
+        """Return an inquiry's status and decision, or None if it was never accepted."""
+        with self._session() as session:
+            row = session.get(InquiryRow, inquiry_id)
+            if row is None:
+                return None
+            decision_row = session.get(DecisionRow, inquiry_id)
+            decision = (
+                RoutingDecision.model_validate(decision_row.decision) if decision_row else None
+            )
+            return InquiryStatus(
+                inquiry_id, _status(row), row.channel, utc(row.accepted_at), decision
+            )
+
+    def counts(self) -> dict[str, int]:
+        """Totals of inquiries, decisions and queue items, for health and tests."""
+        with self._session() as session:
+            return {
+                name: session.scalar(select(func.count()).select_from(table)) or 0
+                for name, table in (
+                    ("inquiries", InquiryRow),
+                    ("decisions", DecisionRow),
+                    ("queue_items", QueueItemRow),
+                )
+            }
+
+    def _insert_ignore(
+        self, session: Session, table: type[Base], rows: list[dict[str, Any]]
+    ) -> int:
+        if not rows:
+            return 0
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        key = next(iter(inspect(table).primary_key))
+        # RETURNING counts what was inserted; rowcount is -1 for multi-row inserts on psycopg.
+        stmt = insert(table).values(rows).on_conflict_do_nothing().returning(key)
+        return len(session.execute(stmt).all())
+
+
+def _status(row: InquiryRow) -> Status:
+    if row.decided_at is not None:
+        return "decided"
+    return "published" if row.published_at is not None else "accepted"
+
+
+def _inquiry_row(inquiry: Inquiry, now: datetime) -> dict[str, Any]:
+    return {
+        "id": inquiry.id,
+        "channel": inquiry.channel,
+        "sender": inquiry.sender,
+        "received_at": inquiry.received_at.astimezone(UTC),
+        "accepted_at": now,
+        "envelope": encode("inquiry", inquiry).decode("utf-8"),
+        "publish_count": 0,
+    }
+
+
+def _decision_row(decision: RoutingDecision) -> dict[str, Any]:
+    c = decision.classification
+    return {
+        "inquiry_id": decision.inquiry_id,
+        "action": decision.action,
+        "queue": decision.queue,
+        "department": c.department,
+        "service_area": c.service_area,
+        "type": c.type,
+        "complexity": c.complexity,
+        "urgent": c.urgent,
+        "priority": decision.priority,
+        "due_at": decision.due_at.astimezone(UTC) if decision.due_at else None,
+        "model_version": c.model_version,
+        "decided_at": decision.decided_at.astimezone(UTC),
+        "decision": decision.model_dump(mode="json"),
+    }
+
+
+def _queue_row(decision: RoutingDecision, now: datetime) -> dict[str, Any]:
+    assert decision.due_at is not None  # the model guarantees it for queue decisions
+    return {
+        "inquiry_id": decision.inquiry_id,
+        "queue": decision.queue,
+        "priority": decision.priority,
+        "due_at": decision.due_at.astimezone(UTC),
+        "state": "open",
+        "created_at": now,
+    }

@@ -1,0 +1,1 @@
+"""Shared data models: the label space, wire formats and the exception tree."""

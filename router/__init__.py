@@ -1,0 +1,1 @@
+"""The router: from a classification to exactly one routing decision."""

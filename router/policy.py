@@ -1,0 +1,111 @@
+"""The routing policy: resolve at once only what is safe to resolve, queue the rest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from config.catalogue import Catalogue, ServiceAreaEntry
+from models.classification import Classification
+from models.decision import Answer, RoutingDecision
+from models.inquiry import Inquiry
+from models.labels import FALLBACK_SERVICE_AREA, RESOLVABLE_TYPES, ServiceArea
+from router.deadlines import add_working_days
+
+
+def decide(
+    *, inquiry: Inquiry, classification: Classification, catalogue: Catalogue, now: datetime
+) -> RoutingDecision:
+    """Return the one decision for an inquiry under the catalogue's policy."""
+    policy = catalogue.policy
+    conf = classification.confidence
+    if conf.service_area < policy.thresholds.service_area_fallback:
+        reason = f"service area uncertain ({conf.service_area:.2f}); a person at the entrance"
+        return _queue(inquiry, classification, catalogue, FALLBACK_SERVICE_AREA, now, reason)
+    if not_resolvable := _why_not_resolvable(classification, catalogue):
+        return _queue(
+            inquiry, classification, catalogue, classification.service_area, now, not_resolvable
+        )
+    area = catalogue.area(classification.service_area)
+    return RoutingDecision(
+        inquiry_id=inquiry.id,
+        action="resolve",
+        queue=classification.service_area,
+        answer=_area_answer(area, classification),
+        priority=policy.priorities.default,
+        reason=f"resolved at once: {classification.type}, complexity lav",
+        classification=classification,
+        decided_at=now,
+    )
+
+
+def _why_not_resolvable(c: Classification, catalogue: Catalogue) -> str | None:
+    t = catalogue.policy.thresholds
+    if c.urgent:
+        return "urgent: never resolved by a bot"
+    if c.complexity != "lav":
+        return f"complexity {c.complexity} needs a case worker"
+    if c.type not in RESOLVABLE_TYPES:
+        return f"type {c.type} needs a case worker"
+    low = [
+        f"{head} {value:.2f} < {limit:.2f}"
+        for head, value, limit in (
+            ("service_area", c.confidence.service_area, t.resolve_service_area),
+            ("type", c.confidence.type, t.resolve_type),
+            ("complexity", c.confidence.complexity, t.resolve_complexity),
+        )
+        if value < limit
+    ]
+    return f"confidence too low to resolve ({', '.join(low)})" if low else None
+
+
+def _area_answer(area: ServiceAreaEntry, c: Classification) -> Answer:
+    """Until the knowledge base arrives, the answer is the area's own contact and first link."""
+    link = area.links[0] if area.links else None
+    phone = area.contact.phone
+    if c.type == "omstilling" or link is None:
+        text = f"Det kan {area.name} hjælpe med. Ring på {phone}." if phone else area.description
+    else:
+        text = f"{link.title}: {link.url}"
+    spoken = f"Jeg stiller dig videre til {area.name} på {phone}." if phone else None
+    return Answer(
+        text=text,
+        spoken=spoken,
+        link=str(link.url) if link else None,
+        phone=phone,
+        source_id=f"catalogue:{area.id}",
+    )
+
+
+def _queue(
+    inquiry: Inquiry,
+    c: Classification,
+    catalogue: Catalogue,
+    queue: ServiceArea,
+    now: datetime,
+    reason: str,
+) -> RoutingDecision:
+    area = catalogue.area(queue)
+    priorities, tz = catalogue.policy.priorities, catalogue.policy.timezone
+    due = add_working_days(now, area.response_deadline_working_days, tz=tz)
+    priority = priorities.default
+    if c.type == "klage":
+        priority = priorities.complaint
+    legal = area.legal_deadline
+    if legal is not None:
+        priority = priorities.legal_deadline
+        if legal.working_days is not None:
+            due = min(due, add_working_days(now, legal.working_days, tz=tz))
+        if legal.hours is not None:
+            due = min(due, now + timedelta(hours=legal.hours))
+    if c.urgent:
+        priority, due = priorities.urgent, now
+    return RoutingDecision(
+        inquiry_id=inquiry.id,
+        action="queue",
+        queue=queue,
+        priority=priority,
+        due_at=due,
+        reason=reason,
+        classification=c,
+        decided_at=now,
+    )

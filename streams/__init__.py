@@ -1,0 +1,1 @@
+"""Kafka streams: intake, the routing worker, and the embedded broker for development."""

@@ -1,0 +1,141 @@
+"""One batch of arriving messages in, decisions, queue events and dead letters out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from classifiers.base import Classifier
+from config.catalogue import Catalogue
+from ledger.store import Ledger
+from models.classification import Classification, HeadConfidence
+from models.decision import RoutingDecision
+from models.errors import ClassifierError, PayloadError
+from models.inquiry import Inquiry
+from models.labels import FALLBACK_SERVICE_AREA, department_of
+from models.queue_events import ItemEnqueued
+from models.wire import DeadLetter, decode, lenient_text
+from router.policy import decide
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """A message as the consumer saw it, with where it came from."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch produced; decisions are those standing in the ledger."""
+
+    decisions: list[RoutingDecision] = field(default_factory=list)
+    queue_events: list[ItemEnqueued] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+class InquiryProcessor:
+    """Decode, classify, route and record a batch; effects are idempotent by inquiry id."""
+
+    def __init__(
+        self,
+        *,
+        classifier: Classifier,
+        catalogue: Catalogue,
+        ledger: Ledger,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.classifier = classifier
+        self.catalogue = catalogue
+        self.ledger = ledger
+        self.clock = clock
+
+    def process(self, messages: Sequence[RawMessage]) -> BatchOutcome:
+        """Handle a batch; raises LedgerError only when nothing could be recorded."""
+        outcome = BatchOutcome()
+        inquiries: dict[str, Inquiry] = {}
+        for message in messages:
+            try:
+                inquiry = decode("inquiry", message.value)
+            except PayloadError as exc:
+                outcome.dead_letters.append(_dead_letter(message, exc))
+                log.warning(
+                    "dead-lettered %s[%d]@%d: %s",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    exc.reason,
+                )
+                continue
+            inquiries.setdefault(inquiry.id, inquiry)  # a duplicate in one batch counts once
+        if not inquiries:
+            return outcome
+        batch = list(inquiries.values())
+        now = self.clock()
+        decided = [
+            (i, decide(inquiry=i, classification=c, catalogue=self.catalogue, now=now))
+            for i, c in zip(batch, self._classify(batch), strict=True)
+        ]
+        outcome.decisions = self.ledger.record_decisions(decided=decided)
+        outcome.queue_events = [
+            ItemEnqueued(
+                # A fixed id lets consumers drop the copy a redelivery makes.
+                event_id=f"{d.inquiry_id}:enqueued",
+                inquiry_id=d.inquiry_id,
+                queue=d.queue,
+                priority=d.priority,
+                due_at=d.due_at,
+                at=d.decided_at,
+            )
+            for d in outcome.decisions
+            if d.action == "queue" and d.due_at is not None
+        ]
+        return outcome
+
+    def _classify(self, batch: list[Inquiry]) -> list[Classification]:
+        try:
+            return self.classifier.classify_batch(batch)
+        except ClassifierError as exc:
+            log.error("classifier failed on a batch of %d: %s", len(batch), exc)
+            return [self._classify_one(i) for i in batch]
+
+    def _classify_one(self, inquiry: Inquiry) -> Classification:
+        try:
+            return self.classifier.classify(inquiry)
+        except ClassifierError as exc:
+            # Never lose an inquiry to a classifier fault: a person at the entrance takes it.
+            log.error("classifier failed on inquiry %s: %s", inquiry.id, exc)
+            return unclassified(model_version=self.classifier.model_version)
+
+
+def unclassified(*, model_version: str) -> Classification:
+    """A classification that trusts nothing, so the router queues to the general entrance."""
+    return Classification(
+        department=department_of(FALLBACK_SERVICE_AREA),
+        service_area=FALLBACK_SERVICE_AREA,
+        type="omstilling",
+        complexity="mellem",
+        urgent=False,
+        confidence=HeadConfidence(service_area=0.0, type=0.0, complexity=0.0, urgent=0.0),
+        model_version=model_version,
+    )
+
+
+def _dead_letter(message: RawMessage, exc: PayloadError) -> DeadLetter:
+    return DeadLetter(
+        reason=exc.reason,
+        source_topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=lenient_text(message.key, 256) if message.key else None,
+        payload=lenient_text(message.value),
+        detail=exc.detail,
+    )

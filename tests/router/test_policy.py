@@ -1,0 +1,96 @@
+"""The first routing policy: resolve only the safe, confident, simple questions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from config.catalogue import Catalogue
+from models.classification import Classification
+from models.inquiry import Inquiry
+from router.policy import decide
+
+
+def test_a_confident_simple_question_is_resolved_with_a_phone_or_link(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    now: datetime,
+) -> None:
+    c = make_classification(service_area="mtm.affald", type="hjaelp_til_selvbetjening")
+    decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=now)
+    assert decision.action == "resolve"
+    assert decision.answer is not None and (decision.answer.link or decision.answer.phone)
+
+
+def test_omstilling_resolves_with_the_queues_phone_number(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    now: datetime,
+) -> None:
+    c = make_classification(service_area="ba.koerselskontoret", type="omstilling")
+    decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=now)
+    assert decision.answer is not None
+    assert decision.answer.phone == catalogue.area("ba.koerselskontoret").contact.phone
+
+
+def test_an_urgent_inquiry_is_queued_at_the_top_and_due_now(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    now: datetime,
+) -> None:
+    c = make_classification(service_area="msb.handicap_social", type="indberetning", urgent=True)
+    decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=now)
+    assert (decision.action, decision.priority, decision.due_at) == ("queue", 0, now)
+
+
+def test_an_uncertain_service_area_goes_to_a_person_at_the_general_entrance(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    now: datetime,
+) -> None:
+    c = make_classification(service_area="mtm.byggeri", confidence={"service_area": 0.1})
+    decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=now)
+    assert (decision.action, decision.queue) == ("queue", "mkb.generel")
+    assert "uncertain" in decision.reason
+
+
+def test_low_type_confidence_blocks_resolving(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    now: datetime,
+) -> None:
+    c = make_classification(service_area="mtm.affald", confidence={"type": 0.2})
+    decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=now)
+    assert (decision.action, decision.queue) == ("queue", "mtm.affald")
+    assert "confidence too low" in decision.reason
+
+
+def test_access_to_documents_is_due_within_its_legal_deadline(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    now: datetime,
+) -> None:
+    c = make_classification(
+        service_area="ba.byraadsservice", type="ansoegning", complexity="mellem"
+    )
+    decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=now)
+    assert decision.action == "queue"
+    assert decision.priority == catalogue.policy.priorities.legal_deadline
+    assert decision.due_at is not None and decision.due_at - now <= timedelta(days=11)
+
+
+def test_a_complaint_is_queued_with_complaint_priority(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    now: datetime,
+) -> None:
+    c = make_classification(service_area="mtm.veje_parkering", type="klage")
+    decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=now)
+    assert (decision.action, decision.priority) == ("queue", catalogue.policy.priorities.complaint)
