@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import uvicorn
-from classifiers.training import load_default_classifier
 
 from classifiers.base import Classifier
+from classifiers.training import load_default_classifier
 from config.catalogue import Catalogue, load_catalogue
 from config.settings import Settings
 from connectors.http_api import create_api

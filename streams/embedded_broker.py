@@ -97,9 +97,14 @@ class EmbeddedBroker:
                 )
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.5):
-                    return
+                    pass
             except OSError:
                 time.sleep(0.05)
+                continue
+            # Something answers; if it is not our broker, Tansu fails to bind and exits at once.
+            time.sleep(0.3)
+            if self._process.poll() is None:
+                return
         self.stop()
         raise EmbeddedBrokerError(f"Tansu did not listen on port {self.port} in {timeout_s} s")
 

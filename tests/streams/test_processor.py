@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from classifiers.training import load_default_classifier
 
+from classifiers.training import load_default_classifier
 from config.catalogue import Catalogue
 from ledger.store import Ledger
 from models.inquiry import Inquiry
