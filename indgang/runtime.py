@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import uvicorn
 
-from classifiers.base import Classifier
-from classifiers.training import load_default_classifier
 from config.catalogue import Catalogue, load_catalogue
 from config.settings import Settings
 from connectors.http_api import create_api
@@ -20,6 +19,9 @@ from streams.processor import InquiryProcessor
 from streams.producer import Producer
 from streams.topics import Topics, ensure_topics
 from streams.worker import create_app
+
+if TYPE_CHECKING:
+    from classifiers.base import Classifier
 
 
 def bootstrap_servers(settings: Settings) -> str:
@@ -41,6 +43,9 @@ def build_ledger(settings: Settings, *, migrate: bool = False) -> Ledger:
 
 def build_classifier(settings: Settings) -> Classifier:
     """The configured model, or the one shipped in the package."""
+    # Late: scikit-learn takes seconds to import, and only the worker and CLI need it.
+    from classifiers.training import load_default_classifier
+
     return load_default_classifier(settings.model_path)
 
 
