@@ -4,8 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PORT ?= 8080
+# The shared held-out set: never trained on, so its figures are the ones to report.
+HELD_OUT ?= data/held-out/shared-held-out.jsonl
 
-.PHONY: run test lint typecheck services clean
+.PHONY: run test lint typecheck services clean bench-classify evaluate
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -31,3 +33,12 @@ test: $(STAMP) services lint typecheck
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# Not part of `make test`: speed depends on the machine and on what else it is doing.
+bench-classify: $(STAMP)
+	mkdir -p results
+	$(PY) -m benchmarks.classify_speed --out results/classify-speed.json
+
+evaluate: $(STAMP)
+	mkdir -p results
+	$(VENV)/bin/indgang evaluate --data $(HELD_OUT) --report results/evaluation.html

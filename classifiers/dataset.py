@@ -127,6 +127,34 @@ def split(
     return train, held_out
 
 
+def stratified_held_out(
+    records: Sequence[LabelledInquiry],
+    *,
+    share: float = 0.2,
+    minimum: int = 3,
+    seed: int = DEFAULT_SEED,
+) -> tuple[list[LabelledInquiry], list[LabelledInquiry]]:
+    """Return (train, held_out) with `share` of every service area held out, chosen by id hash."""
+    # Used once to freeze data/held-out/: from then on the file is the split, so an exact
+    # per-area quota is safe (adding data can no longer move an old record across).
+    by_area: dict[str, list[LabelledInquiry]] = {}
+    for record in records:
+        by_area.setdefault(record.labels.service_area, []).append(record)
+    held: set[str] = set()
+    for group in by_area.values():
+        ranked = sorted(group, key=lambda r: _bucket(r.id, seed))
+        held.update(r.id for r in ranked[: max(minimum, round(share * len(group)))])
+    return [r for r in records if r.id not in held], [r for r in records if r.id in held]
+
+
+def write_labelled(records: Iterable[LabelledInquiry], path: Path) -> None:
+    """Write records as JSON lines in the shared schema."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for record in records:
+            out.write(record.model_dump_json() + "\n")
+
+
 def data_hash(records: Iterable[LabelledInquiry]) -> str:
     """Return a SHA-256 over the records, independent of their order."""
     lines = sorted(record.model_dump_json() for record in records)

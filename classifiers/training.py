@@ -10,12 +10,11 @@ from pydantic import BaseModel, ConfigDict
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 
 from classifiers.baseline import HYPERPARAMETERS, BaselineClassifier, library_versions
-from classifiers.dataset import DEFAULT_SEED, LabelledInquiry, data_hash, load_labelled, split
+from classifiers.dataset import DEFAULT_SEED, LabelledInquiry, data_hash, load_labelled
 from models.errors import ClassifierError
 from models.labels import expected_action
 
 DEFAULT_ARTIFACT = Path(__file__).parent / "artifacts" / "baseline.skops"
-HELD_OUT_SHARE = 0.2
 
 
 class HeldOutMetrics(BaseModel):
@@ -40,9 +39,10 @@ class TrainReport(BaseModel):
 
     model_version: str
     data_hash: str
+    held_out_hash: str
     seed: int
-    held_out_share: float
-    n_records: int
+    data_files: list[str]
+    held_out_files: list[str]
     n_train: int
     n_held_out: int
     n_held_out_urgent: int
@@ -88,18 +88,26 @@ def evaluate(model: BaselineClassifier, held_out: Sequence[LabelledInquiry]) -> 
     )
 
 
-def train(*, data_paths: Sequence[Path], out_path: Path, seed: int = DEFAULT_SEED) -> TrainReport:
-    """Fit on the train split, measure on the held-out split, write artifact and sidecar."""
+def train(
+    *,
+    data_paths: Sequence[Path],
+    held_out_paths: Sequence[Path],
+    out_path: Path,
+    seed: int = DEFAULT_SEED,
+) -> TrainReport:
+    """Fit on the training files, measure on the held-out files, write artifact and sidecar."""
     records = load_labelled(data_paths)
-    train_split, held_out = split(records, held_out_share=HELD_OUT_SHARE, seed=seed)
-    model = BaselineClassifier().fit(train_split, seed=seed)
+    held_out = load_labelled(held_out_paths)
+    _refuse_leaks(records, held_out)
+    model = BaselineClassifier().fit(records, seed=seed)
     report = TrainReport(
         model_version=model.model_version,
         data_hash=data_hash(records),
+        held_out_hash=data_hash(held_out),
         seed=seed,
-        held_out_share=HELD_OUT_SHARE,
-        n_records=len(records),
-        n_train=len(train_split),
+        data_files=[_relative(p) for p in data_paths],
+        held_out_files=[_relative(p) for p in held_out_paths],
+        n_train=len(records),
         n_held_out=len(held_out),
         n_held_out_urgent=sum(record.labels.urgent for record in held_out),
         urgent_threshold=model.urgent_threshold,
@@ -109,6 +117,27 @@ def train(*, data_paths: Sequence[Path], out_path: Path, seed: int = DEFAULT_SEE
     )
     model.save(out_path, metadata=report.model_dump(mode="json"))
     return report
+
+
+def _refuse_leaks(train: Sequence[LabelledInquiry], held_out: Sequence[LabelledInquiry]) -> None:
+    # A held-out inquiry seen in training, by id or by its exact words, makes every metric a lie.
+    ids = {r.id for r in train} & {r.id for r in held_out}
+    texts = {_norm(r.text) for r in train} & {_norm(r.text) for r in held_out}
+    if ids or texts:
+        raise ClassifierError(
+            f"held-out data leaks into training: {len(ids)} shared ids, {len(texts)} shared texts"
+        )
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path.name
 
 
 def load_default_classifier(path: Path | None = None) -> BaselineClassifier:

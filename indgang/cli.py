@@ -121,26 +121,134 @@ def send(file: Path, url: str, timeout: float, concurrency: int) -> None:
     sys.exit(code)
 
 
+def _jsonl_files(paths: tuple[Path, ...]) -> list[Path]:
+    return [f for p in paths for f in (sorted(p.glob("*.jsonl")) if p.is_dir() else [p])]
+
+
 @cli.command()
 @click.option(
     "--data",
     "data_paths",
     type=click.Path(path_type=Path, exists=True),
     multiple=True,
-    default=[Path("data/labelled")],
+    default=[Path("data/labelled"), Path("data/authored")],
     show_default=True,
-    help="Labelled JSONL files or folders of them.",
+    help="Labelled JSONL files or folders of them to train on.",
+)
+@click.option(
+    "--held-out",
+    "held_out_paths",
+    type=click.Path(path_type=Path, exists=True),
+    multiple=True,
+    default=[Path("data/held-out")],
+    show_default=True,
+    help="Labelled JSONL files or folders measured on and never trained on.",
 )
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Artifact path.")
 @click.option("--seed", type=int, default=20261121, show_default=True)
-def train(data_paths: tuple[Path, ...], out: Path | None, seed: int) -> None:
-    """Train the classifier reproducibly and write the artifact with its metrics."""
+def train(
+    data_paths: tuple[Path, ...], held_out_paths: tuple[Path, ...], out: Path | None, seed: int
+) -> None:
+    """Train the classifier reproducibly and write the artifact with its held-out metrics."""
     from classifiers.training import DEFAULT_ARTIFACT
     from classifiers.training import train as train_model
 
-    files = [f for p in data_paths for f in (sorted(p.glob("*.jsonl")) if p.is_dir() else [p])]
-    report = train_model(data_paths=files, out_path=out or DEFAULT_ARTIFACT, seed=seed)
+    report = train_model(
+        data_paths=_jsonl_files(data_paths),
+        held_out_paths=_jsonl_files(held_out_paths),
+        out_path=out or DEFAULT_ARTIFACT,
+        seed=seed,
+    )
     click.echo(report.model_dump_json(indent=2))
+
+
+@cli.command()
+@click.option(
+    "--data",
+    "data_paths",
+    type=click.Path(path_type=Path, exists=True),
+    multiple=True,
+    required=True,
+    help="Labelled JSONL files (or folders of them) to measure on; repeat for more.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("results/evaluation.html"),
+    show_default=True,
+    help="Where to write the HTML report.",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Artifact to evaluate (default: settings, then the shipped model).",
+)
+@pass_ctx
+def evaluate(
+    ctx: _Context, data_paths: tuple[Path, ...], report_path: Path, model_path: Path | None
+) -> None:
+    """Measure the classifier and the router on labelled data; print a summary, write HTML."""
+    from classifiers.dataset import load_labelled
+    from classifiers.evaluation import evaluate_records
+    from classifiers.report import format_summary, write_html_report
+    from indgang.runtime import build_catalogue, build_classifier
+
+    settings = ctx.settings(model_path=model_path) if model_path else ctx.settings()
+    report = evaluate_records(
+        classifier=build_classifier(settings),
+        records=load_labelled(_jsonl_files(data_paths)),
+        catalogue=build_catalogue(settings),
+    )
+    click.echo(format_summary(report))
+    write_html_report(report, report_path)
+    click.echo(f"\nreport written to {report_path}")
+
+
+@cli.command()
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    required=True,
+    help="Candidate model artifact (.skops) to replay beside the live one.",
+)
+@click.option(
+    "--catalogue",
+    "catalogue_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Candidate catalogue and policy directory (default: the live one).",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Replay only the newest N.")
+@click.option(
+    "--from-file",
+    "source_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Replay inquiries from a JSON-lines file instead of the ledger.",
+)
+@pass_ctx
+def replay(
+    ctx: _Context,
+    model_path: Path,
+    catalogue_dir: Path | None,
+    limit: int | None,
+    source_file: Path | None,
+) -> None:
+    """Replay recorded inquiries through a candidate model and policy; print the decision diff."""
+    from indgang.replay import format_report, run_replay
+
+    report = run_replay(
+        ctx.settings(),
+        candidate_model=model_path,
+        candidate_catalogue_dir=catalogue_dir,
+        limit=limit,
+        source_file=source_file,
+    )
+    click.echo(format_report(report))
 
 
 def main() -> None:

@@ -125,6 +125,19 @@ class Ledger:
             ).all()
             return [decode("inquiry", r.envelope) for r in rows]
 
+    def recorded_inquiries(
+        self, *, limit: int | None = None, since: datetime | None = None
+    ) -> list[Inquiry]:
+        """The newest `limit` inquiries accepted at or after `since`, newest last."""
+        query = select(InquiryRow.envelope)
+        if since is not None:
+            query = query.where(InquiryRow.accepted_at >= utc(since))
+        # Newest first so LIMIT keeps the most recent; the id settles ties in the same instant.
+        query = query.order_by(InquiryRow.accepted_at.desc(), InquiryRow.id.desc()).limit(limit)
+        with self._session() as session:
+            envelopes = session.scalars(query).all()
+        return [decode("inquiry", envelope) for envelope in reversed(envelopes)]
+
     def status(self, *, inquiry_id: str) -> InquiryStatus | None:
         """Return an inquiry's status and decision, or None if it was never accepted."""
         with self._session() as session:

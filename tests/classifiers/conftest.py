@@ -12,7 +12,7 @@ from classifiers.dataset import LabelledInquiry, load_labelled
 from models.inquiry import Inquiry
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = REPO / "data" / "labelled" / "shared-2026-11.jsonl"
+SHARED_DATA = REPO / "data" / "labelled" / "shared-2026-11-train.jsonl"
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from models.errors import ClassifierError, ModelNotTrained
 from models.inquiry import Inquiry
 from models.labels import CHANNELS, department_of
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 class Foreign:
     """A type no baseline artifact contains."""
@@ -73,8 +75,13 @@ def test_batch_and_single_classification_agree(
 def test_training_twice_with_the_same_seed_gives_the_same_metrics(
     tmp_path: Path, small_data: Path
 ) -> None:
-    first = train(data_paths=[small_data], out_path=tmp_path / "a.skops", seed=7)
-    second = train(data_paths=[small_data], out_path=tmp_path / "b.skops", seed=7)
+    held_out = [REPO / "data" / "held-out" / "shared-held-out.jsonl"]
+    first = train(
+        data_paths=[small_data], held_out_paths=held_out, out_path=tmp_path / "a.skops", seed=7
+    )
+    second = train(
+        data_paths=[small_data], held_out_paths=held_out, out_path=tmp_path / "b.skops", seed=7
+    )
     assert first.metrics == second.metrics
     assert first.model_version == second.model_version
     assert (tmp_path / "a.skops.json").is_file()
@@ -118,3 +125,22 @@ def test_training_without_urgent_examples_is_refused(
     calm, _ = split([r for r in shared_records if not r.labels.urgent])
     with pytest.raises(ClassifierError, match="urgent head needs at least two classes"):
         BaselineClassifier().fit(calm)
+
+
+def test_training_refuses_a_held_out_inquiry_that_is_also_in_training(
+    tmp_path: Path, small_data: Path
+) -> None:
+    with pytest.raises(ClassifierError, match="held-out data leaks into training"):
+        train(data_paths=[small_data], held_out_paths=[small_data], out_path=tmp_path / "x.skops")
+
+
+def test_the_held_out_split_shares_nothing_with_the_training_data() -> None:
+    from classifiers.dataset import load_labelled
+
+    held_out = load_labelled(sorted((REPO / "data" / "held-out").glob("*.jsonl")))
+    training = load_labelled(
+        sorted((REPO / "data" / "labelled").glob("*.jsonl"))
+        + sorted((REPO / "data" / "authored").glob("*.jsonl"))
+    )
+    assert {r.id for r in held_out}.isdisjoint({r.id for r in training})
+    assert {r.text for r in held_out}.isdisjoint({r.text for r in training})

@@ -1,0 +1,95 @@
+"""What a head reads: channel-aware clean-up, redaction, and Danish lemmas from spaCy."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+
+from classifiers.redaction import redact_many
+from models.inquiry import Inquiry
+
+# Voicebot transcripts are full of these; they carry no meaning for routing.
+HESITATIONS = frozenset({"øh", "øhm", "øhh", "æh", "ehm", "hmm", "hm", "altså", "øøh", "mmm"})
+_QUOTE_INTRO = re.compile(
+    r"^\s*(den .{3,80} skrev.*:|on .{3,80} wrote:|-+ ?original message ?-+"
+    r"|-+ ?oprindelig meddelelse ?-+|fra: .+|from: .+)\s*$",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(
+    r"^\s*(med venlig hilsen|venlig hilsen|de bedste hilsner|bedste hilsner|mange hilsner|"
+    r"hilsen|mvh\.?|vh\.?|kind regards|best regards|regards|sincerely)\b",
+    re.IGNORECASE,
+)
+_DISCLAIMER = re.compile(
+    r"(denne e-?mail (kan indeholde|er kun beregnet)|this e-?mail (may contain|is intended)|"
+    r"sendt fra min (iphone|ipad|android)|sent from my (iphone|ipad))",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"\w+|\[[A-Z]+\]", re.UNICODE)
+
+
+def strip_mail(text: str) -> str:
+    """Keep what the sender wrote now: no quoted earlier mail, sign-off, signature or disclaimer."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        if _QUOTE_INTRO.match(line) or _DISCLAIMER.search(line):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        # A sign-off ends the message; what follows is a name, a title, a phone number.
+        if _SIGN_OFF.match(line) and kept:
+            break
+        kept.append(line)
+    body = "\n".join(kept).strip()
+    return body or text.strip()
+
+
+def strip_hesitations(text: str) -> str:
+    """Drop the fillers a speech-to-text transcript keeps."""
+    return " ".join(word for word in text.split() if word.lower().strip(",.") not in HESITATIONS)
+
+
+def clean(inquiry: Inquiry) -> str:
+    """The inquiry's own words for its channel, subject first."""
+    text = inquiry.text
+    if inquiry.channel == "mail":
+        text = strip_mail(text)
+    elif inquiry.channel == "phone":
+        text = strip_hesitations(text)
+    return f"{inquiry.subject}\n{text}".strip() if inquiry.subject else text
+
+
+@lru_cache(maxsize=1)
+def danish() -> Language:
+    """A blank Danish pipeline with the lookup lemmatiser; no model download, ever."""
+    nlp = spacy.blank("da")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+def lemma_texts(texts: Sequence[str], *, batch_size: int = 256) -> list[str]:
+    """Lower-cased lemmas, punctuation dropped, placeholders like [CPR] kept whole."""
+    out = []
+    # The lookup table is lower case: "Skraldespandene" is only found as "skraldespandene".
+    for doc in danish().pipe((text.lower() for text in texts), batch_size=batch_size):
+        lemmas = [
+            token.lemma_ or token.text for token in doc if not (token.is_punct or token.is_space)
+        ]
+        out.append(" ".join(lemmas))
+    return out
+
+
+def feature_texts(inquiries: Sequence[Inquiry]) -> tuple[list[str], list[str]]:
+    """Two views per inquiry: lemmas for word features, cleaned surface text for characters."""
+    surface = [text.lower() for text in redact_many([clean(i) for i in inquiries])]
+    tags = [f"__{i.channel}__ __{i.sender}__ " for i in inquiries]
+    lemmas = lemma_texts(surface)
+    return (
+        [tag + lemma for tag, lemma in zip(tags, lemmas, strict=True)],
+        surface,
+    )

@@ -1,0 +1,48 @@
+"""What a head reads: the sender's own words, cleaned for the channel, with Danish lemmas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from classifiers.text import clean, feature_texts, lemma_texts, strip_mail
+from models.inquiry import Inquiry
+
+
+def test_a_reply_keeps_the_new_words_and_drops_the_quoted_mail() -> None:
+    mail = (
+        "Tak, men hvornår kommer storskraldet så?\n\n"
+        "Den 3. nov. 2026 skrev Kredsløb <kundeservice@example.dk>:\n"
+        "> Vi henter storskrald hver anden uge."
+    )
+    assert strip_mail(mail) == "Tak, men hvornår kommer storskraldet så?"
+
+
+def test_a_signature_and_disclaimer_are_not_read() -> None:
+    mail = (
+        "Der er rotter i gården.\n\nMed venlig hilsen\nHanne Hansen\nTlf. 12 34 56 78\n"
+        "Denne e-mail kan indeholde fortrolige oplysninger."
+    )
+    assert strip_mail(mail) == "Der er rotter i gården."
+
+
+def test_a_mail_that_is_only_a_greeting_is_kept_whole() -> None:
+    assert strip_mail("Med venlig hilsen\nOle") == "Med venlig hilsen\nOle"
+
+
+def test_hesitations_are_dropped_from_phone_transcripts(
+    make_inquiry: Callable[..., Inquiry],
+) -> None:
+    inquiry = make_inquiry(channel="phone", subject="", text="øh ja altså jeg skal øhm have pas")
+    assert clean(inquiry) == "ja jeg skal have pas"
+
+
+def test_danish_words_are_reduced_to_their_lemmas() -> None:
+    [lemmas] = lemma_texts(["Skraldespandene bliver ikke tømt"])
+    assert "skraldespand" in lemmas.split()
+    assert "tømme" in lemmas.split()
+
+
+def test_features_never_carry_a_cpr_number(make_inquiry: Callable[..., Inquiry]) -> None:
+    words, surface = feature_texts([make_inquiry(text="Mit cpr er 010190-1234, hjælp")])
+    assert "1234" not in words[0] + surface[0]
+    assert "[cpr]" in surface[0]
