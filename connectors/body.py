@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,7 +9,7 @@ from pydantic import ValidationError
 
 from models.errors import PayloadError, PayloadTooLarge
 from models.inquiry import Inquiry
-from models.wire import summarise_validation
+from models.wire import json_object, summarise_validation
 
 
 async def read_limited(
@@ -35,19 +34,7 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     """UTF-8 JSON object, or PayloadError saying which of the three it is not."""
     if not body.strip():
         raise PayloadError("body is empty; send one JSON object")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"body is not UTF-8: invalid byte at position {exc.start}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PayloadError(
-            f"body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
-    if not isinstance(data, dict):
-        raise PayloadError(f"body must be a JSON object, not {type(data).__name__}")
-    return data
+    return json_object(body, what="body")
 
 
 def parse_inquiry(data: dict[str, Any]) -> Inquiry:

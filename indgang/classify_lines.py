@@ -11,9 +11,9 @@ from pydantic import ValidationError
 
 from classifiers.base import Classifier
 from config.catalogue import Catalogue
-from models.errors import ClassifierError
+from models.errors import ClassifierError, PayloadError
 from models.inquiry import Inquiry
-from models.wire import summarise_validation
+from models.wire import json_object, summarise_validation
 from router.policy import decide
 
 # Labelled files carry these beside the inquiry; classify reads them as plain inquiries.
@@ -23,15 +23,9 @@ _LABELLED_EXTRAS = {"labels", "lang"}
 def parse_line(raw: bytes) -> Inquiry:
     """One input line as an inquiry; ValueError with a reason otherwise."""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"line is not UTF-8: invalid byte at position {exc.start}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"line is not JSON: {exc.msg} at column {exc.colno}") from exc
-    if not isinstance(data, dict):
-        raise ValueError("line must be a JSON object")
+        data = json_object(raw, what="line")
+    except PayloadError as exc:
+        raise ValueError(exc.reason) from exc
     if "lang" in data and "language" not in data and data["lang"] in ("da", "en", "other"):
         data["language"] = data["lang"]
     data = {k: v for k, v in data.items() if k not in _LABELLED_EXTRAS}

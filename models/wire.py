@@ -50,16 +50,7 @@ def decode(kind: Kind, raw: bytes | str | None) -> Any:
     """Parse an envelope of the given kind; raise PayloadError with the reason otherwise."""
     if raw is None:
         raise PayloadError("empty message")
-    try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"payload is not UTF-8: {exc.reason} at byte {exc.start}") from exc
-    try:
-        envelope = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PayloadError(f"payload is not JSON: {exc.msg} at char {exc.pos}") from exc
-    if not isinstance(envelope, dict):
-        raise PayloadError("envelope must be a JSON object")
+    envelope = json_object(raw, what="payload")
     if envelope.get("kind") != kind:
         raise PayloadError(f"expected kind {kind!r}, got {envelope.get('kind')!r}")
     if envelope.get("version") != WIRE_VERSION:
@@ -71,6 +62,23 @@ def decode(kind: Kind, raw: bytes | str | None) -> Any:
             f"invalid {kind}: {summarise_validation(exc)}",
             detail=exc.errors(include_url=False, include_input=False),
         ) from exc
+
+
+def json_object(raw: bytes | str, *, what: str) -> dict[str, Any]:
+    """Parse UTF-8 JSON that must be an object; PayloadError names which of the three failed."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise PayloadError(f"{what} is not UTF-8: invalid byte at position {exc.start}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PayloadError(
+            f"{what} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise PayloadError(f"{what} must be a JSON object, not {type(data).__name__}")
+    return data
 
 
 def summarise_validation(exc: ValidationError, limit: int = 5) -> str:
