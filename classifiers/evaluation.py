@@ -15,6 +15,7 @@ from config.catalogue import Catalogue
 from models.classification import Classification
 from models.errors import ClassifierError
 from models.labels import COMPLEXITIES, DEPARTMENTS, INQUIRY_TYPES, SERVICE_AREAS
+from router.answers import AnswerMatcher
 from router.policy import decide
 
 Head = Literal["service_area", "department", "type", "complexity", "urgent"]
@@ -94,6 +95,7 @@ def evaluate_records(
     classifier: Classifier,
     records: Sequence[LabelledInquiry],
     catalogue: Catalogue,
+    answers: AnswerMatcher | None = None,
     now: datetime = DEFAULT_NOW,
 ) -> EvaluationReport:
     """Classify the records, route each classification and score both against the labels."""
@@ -109,7 +111,10 @@ def evaluate_records(
     # The router, not the action rule, decides what is resolved: its thresholds hold back
     # unsure answers, and that is what a citizen actually meets.
     resolved = [
-        decide(inquiry=inquiry, classification=c, catalogue=catalogue, now=now).action == "resolve"
+        decide(
+            inquiry=inquiry, classification=c, catalogue=catalogue, now=now, answers=answers
+        ).action
+        == "resolve"
         for inquiry, c in zip(inquiries, predicted, strict=True)
     ]
     n = len(records)

@@ -5,10 +5,18 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationError,
+    field_validator,
+)
 
 from models.errors import ConfigError
 from models.labels import DEPARTMENTS, SERVICE_AREAS, Department, ServiceArea, department_of
@@ -17,6 +25,15 @@ DEFAULT_CATALOGUE_DIR = Path(__file__).parent / "data"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 _PHONE = re.compile(r"^\+?[0-9 ]{8,16}$")
+
+
+def _danish_phone(value: str) -> str:
+    if not _PHONE.match(value):
+        raise ValueError(f"{value!r} is not a Danish phone number like '89 40 20 00'")
+    return value
+
+
+PhoneNumber = Annotated[str, AfterValidator(_danish_phone)]
 
 
 class _Strict(BaseModel):
@@ -67,7 +84,7 @@ class Link(_Strict):
 class Contact(_Strict):
     """How a citizen reaches a service area; only facts with a source, never invented."""
 
-    phone: str | None = None
+    phone: PhoneNumber | None = None
     phone_is_general: bool = Field(
         default=False, description="True when the number is a general line, not the area's own"
     )
@@ -75,13 +92,6 @@ class Contact(_Strict):
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
     address: str | None = None
     sources: list[str] = Field(default_factory=list)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        if value is not None and not _PHONE.match(value):
-            raise ValueError(f"{value!r} is not a Danish phone number like '89 40 20 00'")
-        return value
 
 
 class LegalDeadline(_Strict):

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from connectors.body import parse_inquiry, parse_json_object, read_limited
@@ -18,6 +19,7 @@ from models.decision import RoutingDecision
 from models.errors import BrokerError, LedgerUnavailable, PayloadError, PayloadTooLarge
 from models.inquiry import Inquiry
 from streams.intake import Intake
+from streams.metrics import Metrics, create_metrics, reject_reason
 from streams.redelivery import redeliver_forever
 
 log = logging.getLogger(__name__)
@@ -59,9 +61,15 @@ class Health(BaseModel):
 
 
 def create_api(
-    *, intake: Intake, max_body_bytes: int, redelivery_after_s: float, redelivery_interval_s: float
+    *,
+    intake: Intake,
+    max_body_bytes: int,
+    redelivery_after_s: float,
+    redelivery_interval_s: float,
+    metrics: Metrics | None = None,
 ) -> FastAPI:
     """The FastAPI app; its lifespan connects the producer and runs redelivery."""
+    metrics = metrics if metrics is not None else create_metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -72,6 +80,7 @@ def create_api(
                     intake=intake,
                     older_than_s=redelivery_after_s,
                     interval_s=redelivery_interval_s,
+                    metrics=metrics,
                 )
             ),
         ]
@@ -119,15 +128,20 @@ def create_api(
             )
             inquiry = parse_inquiry(parse_json_object(body))
         except PayloadTooLarge as exc:
+            metrics.reject(reject_reason(exc))
             return _problem(413, exc.reason)
         except PayloadError as exc:
+            metrics.reject(reject_reason(exc))
             status = 422 if exc.detail is not None else 400
             return _problem(status, exc.reason, exc.detail)
         try:
             acceptance = await intake.accept(inquiry)
         except LedgerUnavailable as exc:
+            metrics.reject(reject_reason(exc))
             log.error("inquiry refused, ledger unavailable: %s", exc)
             return _problem(503, "cannot make the inquiry durable now; retry", retry_after=5)
+        if acceptance.created:
+            metrics.inquiries_accepted.labels(channel=inquiry.channel).inc()
         receipt = Accepted(
             id=acceptance.inquiry_id,
             status=acceptance.status,
@@ -172,6 +186,11 @@ def create_api(
             broker="ok" if broker_ok else "unavailable",
         )
         return JSONResponse(health.model_dump(), status_code=200 if ledger_ok else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        """This process's metrics in the Prometheus text format."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
 

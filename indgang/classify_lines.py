@@ -14,6 +14,7 @@ from config.catalogue import Catalogue
 from models.errors import ClassifierError, PayloadError
 from models.inquiry import Inquiry
 from models.wire import json_object, summarise_validation
+from router.answers import AnswerMatcher
 from router.policy import decide
 
 # Labelled files carry these beside the inquiry; classify reads them as plain inquiries.
@@ -60,6 +61,7 @@ def classify_stream(
     *,
     classifier: Classifier,
     catalogue: Catalogue,
+    answers: AnswerMatcher | None = None,
     batch_size: int = 256,
 ) -> int:
     """Classify every line of `source` into `sink`; return how many lines failed."""
@@ -73,7 +75,7 @@ def classify_stream(
             except ValueError as exc:
                 results[number] = {"line": number, "id": _line_id(raw), "error": str(exc)}
         for (number, _), row in zip(
-            parsed, _classified(parsed, classifier, catalogue), strict=True
+            parsed, _classified(parsed, classifier, catalogue, answers), strict=True
         ):
             results[number] = row
         for number, _ in chunk:
@@ -84,7 +86,10 @@ def classify_stream(
 
 
 def _classified(
-    parsed: list[tuple[int, Inquiry]], classifier: Classifier, catalogue: Catalogue
+    parsed: list[tuple[int, Inquiry]],
+    classifier: Classifier,
+    catalogue: Catalogue,
+    answers: AnswerMatcher | None,
 ) -> list[dict[str, Any]]:
     inquiries = [inquiry for _, inquiry in parsed]
     if not inquiries:
@@ -96,7 +101,9 @@ def _classified(
     now = datetime.now(UTC)
     rows = []
     for inquiry, c in zip(inquiries, classifications, strict=True):
-        decision = decide(inquiry=inquiry, classification=c, catalogue=catalogue, now=now)
+        decision = decide(
+            inquiry=inquiry, classification=c, catalogue=catalogue, now=now, answers=answers
+        )
         rows.append(
             {
                 "id": inquiry.id,

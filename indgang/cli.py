@@ -56,12 +56,19 @@ def run(ctx: _Context, port: int | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(min=0, max=65535),
+    default=0,
+    show_default=True,
+    help="Serve Prometheus metrics on 127.0.0.1 at this port; 0 disables them.",
+)
 @pass_ctx
-def worker(ctx: _Context) -> None:
+def worker(ctx: _Context, metrics_port: int) -> None:
     """Run one routing worker (several share the partitions)."""
     from indgang.runtime import run_worker
 
-    run_worker(ctx.settings())
+    run_worker(ctx.settings(), metrics_port=metrics_port)
 
 
 @cli.command()
@@ -92,7 +99,7 @@ def migrate(ctx: _Context) -> None:
 def classify(ctx: _Context, batch_size: int) -> None:
     """Classify JSON lines from stdin; one JSON line out per line in, errors included."""
     from indgang.classify_lines import classify_stream
-    from indgang.runtime import build_catalogue, build_classifier
+    from indgang.runtime import build_answers, build_catalogue, build_classifier
 
     settings = ctx.settings()
     classify_stream(
@@ -100,6 +107,7 @@ def classify(ctx: _Context, batch_size: int) -> None:
         sys.stdout,
         classifier=build_classifier(settings),
         catalogue=build_catalogue(settings),
+        answers=build_answers(settings),
         batch_size=batch_size,
     )
 
@@ -194,13 +202,14 @@ def evaluate(
     from classifiers.dataset import load_labelled
     from classifiers.evaluation import evaluate_records
     from classifiers.report import format_summary, write_html_report
-    from indgang.runtime import build_catalogue, build_classifier
+    from indgang.runtime import build_answers, build_catalogue, build_classifier
 
     settings = ctx.settings(model_path=model_path) if model_path else ctx.settings()
     report = evaluate_records(
         classifier=build_classifier(settings),
         records=load_labelled(_jsonl_files(data_paths)),
         catalogue=build_catalogue(settings),
+        answers=build_answers(settings),
     )
     click.echo(format_summary(report))
     write_html_report(report, report_path)

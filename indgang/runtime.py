@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 import uvicorn
 
 from config.catalogue import Catalogue, load_catalogue
+from config.knowledge import load_knowledge_base
 from config.settings import Settings
 from connectors.http_api import create_api
 from ledger.database import make_engine
 from ledger.migrate import upgrade
 from ledger.store import Ledger
 from models.errors import ConfigError
+from router.answers import AnswerMatcher
 from streams.intake import Intake
+from streams.metrics import Metrics, create_metrics
 from streams.processor import InquiryProcessor
 from streams.producer import Producer
 from streams.topics import Topics, ensure_topics
@@ -22,6 +26,8 @@ from streams.worker import create_app
 
 if TYPE_CHECKING:
     from classifiers.base import Classifier
+
+log = logging.getLogger(__name__)
 
 
 def bootstrap_servers(settings: Settings) -> str:
@@ -49,25 +55,53 @@ def build_classifier(settings: Settings) -> Classifier:
     return load_default_classifier(settings.model_path)
 
 
+def build_answers(settings: Settings) -> AnswerMatcher:
+    """The knowledge base's answer matcher, from the configured or shipped directory."""
+    return AnswerMatcher(load_knowledge_base(settings.catalogue_dir))
+
+
 def build_catalogue(settings: Settings) -> Catalogue:
     """The validated catalogue from the configured or shipped directory."""
     return load_catalogue(settings.catalogue_dir)
 
 
-def run_worker(settings: Settings) -> None:
-    """Run the routing worker until it is told to stop."""
+def serve_worker_metrics(metrics: Metrics, port: int) -> None:
+    """Serve the worker's metrics on loopback; routing goes on if the port is taken."""
+    from prometheus_client import start_http_server
+
+    try:
+        start_http_server(port, addr="127.0.0.1", registry=metrics.registry)
+    except OSError as exc:
+        log.error("worker metrics not served on 127.0.0.1:%d: %s", port, exc)
+    else:
+        log.info("worker metrics on http://127.0.0.1:%d/metrics", port)
+
+
+def run_worker(settings: Settings, *, metrics_port: int = 0) -> None:
+    """Run the routing worker until it is told to stop; metrics_port 0 serves no metrics."""
     import faust  # late: Faust patches logging and the loop at import
 
     servers = bootstrap_servers(settings)
+    classifier = build_classifier(settings)
+    catalogue = build_catalogue(settings)
     processor = InquiryProcessor(
-        classifier=build_classifier(settings),
-        catalogue=build_catalogue(settings),
+        classifier=classifier,
+        catalogue=catalogue,
         ledger=build_ledger(settings),
+        answers=build_answers(settings),
     )
+    metrics = create_metrics()
+    metrics.set_model(
+        model_version=classifier.model_version, policy_version=catalogue.policy.version
+    )
+    if metrics_port:
+        serve_worker_metrics(metrics, metrics_port)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     loop.run_until_complete(ensure_topics(bootstrap_servers=servers, settings=settings))
-    app = create_app(settings=settings, bootstrap_servers=servers, processor=processor)
+    app = create_app(
+        settings=settings, bootstrap_servers=servers, processor=processor, metrics=metrics
+    )
     worker = faust.Worker(app, loop=loop, loglevel=settings.log_level, quiet=True)
     worker.execute_from_commandline()
 
@@ -83,6 +117,7 @@ def run_api(settings: Settings, *, host: str, port: int) -> None:
     )
     app = create_api(
         intake=intake,
+        metrics=create_metrics(),
         max_body_bytes=settings.max_body_bytes,
         redelivery_after_s=settings.redelivery_after_s,
         redelivery_interval_s=settings.redelivery_interval_s,

@@ -96,7 +96,8 @@ class Supervisor:
             base += ["--config", str(self.config_file)]
         host = self.settings.http_host
         return [
-            Child("worker", [*base, "worker"], env),
+            # The worker's metrics sit next to the HTTP side: http port + 1, on loopback.
+            Child("worker", [*base, "worker", "--metrics-port", str(self.port + 1)], env),
             Child("api", [*base, "api", "--host", host, "--port", str(self.port)], env),
         ]
 

@@ -34,6 +34,9 @@ class RoutingDecision(BaseModel):
     answer: Answer | None = None
     priority: int = Field(ge=0, le=9, description="0 is the most urgent")
     due_at: datetime | None = None
+    queue_opens_at: datetime | None = Field(
+        default=None, description="When the queue next opens, if it is closed at decision time"
+    )
     reason: str = Field(min_length=1)
     classification: Classification
     decided_at: datetime = Field(default_factory=lambda: datetime.now(UTC))

@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from config.catalogue import Catalogue, ServiceAreaEntry
+from config.catalogue import Catalogue, Cutoff, ServiceAreaEntry
 from models.classification import Classification
 from models.decision import Answer, RoutingDecision
 from models.inquiry import Inquiry
 from models.labels import FALLBACK_SERVICE_AREA, RESOLVABLE_TYPES, ServiceArea
-from router.deadlines import add_working_days
+from router.deadlines import add_working_days, due_in_working_hours, next_open
+
+if TYPE_CHECKING:
+    from router.answers import AnswerMatcher
 
 
 def decide(
-    *, inquiry: Inquiry, classification: Classification, catalogue: Catalogue, now: datetime
+    *,
+    inquiry: Inquiry,
+    classification: Classification,
+    catalogue: Catalogue,
+    now: datetime,
+    answers: AnswerMatcher | None = None,
 ) -> RoutingDecision:
-    """Return the one decision for an inquiry under the catalogue's policy."""
+    """Return the one decision for an inquiry under the catalogue's policy.
+
+    With `answers`, a resolvable inquiry is resolved only with a knowledge-base answer that
+    matches its text well enough, and queued otherwise; `omstilling` always resolves with the
+    area's phone. Without it, the answer is the area's own contact and first link.
+    """
     policy = catalogue.policy
     conf = classification.confidence
     if conf.service_area < policy.thresholds.service_area_fallback:
@@ -26,11 +40,21 @@ def decide(
             inquiry, classification, catalogue, classification.service_area, now, not_resolvable
         )
     area = catalogue.area(classification.service_area)
+    answer = _area_answer(area, classification)
+    if answers is not None and classification.type != "omstilling":
+        found = answers.best(text=inquiry.full_text, service_area=classification.service_area)
+        matched = answers.answer_for(found)
+        if matched is None:
+            reason = f"no answer matched well enough (best {found.score:.2f})"
+            return _queue(
+                inquiry, classification, catalogue, classification.service_area, now, reason
+            )
+        answer = matched
     return RoutingDecision(
         inquiry_id=inquiry.id,
         action="resolve",
         queue=classification.service_area,
-        answer=_area_answer(area, classification),
+        answer=answer,
         priority=policy.priorities.default,
         reason=f"resolved at once: {classification.type}, complexity lav",
         classification=classification,
@@ -59,7 +83,7 @@ def _why_not_resolvable(c: Classification, catalogue: Catalogue) -> str | None:
 
 
 def _area_answer(area: ServiceAreaEntry, c: Classification) -> Answer:
-    """Until the knowledge base arrives, the answer is the area's own contact and first link."""
+    """The area's own contact and first link: for omstilling, and when no matcher is given."""
     link = area.links[0] if area.links else None
     phone = area.contact.phone
     if c.type == "omstilling" or link is None:
@@ -86,7 +110,11 @@ def _queue(
 ) -> RoutingDecision:
     area = catalogue.area(queue)
     priorities, tz = catalogue.policy.priorities, catalogue.policy.timezone
-    due = add_working_days(now, area.response_deadline_working_days, tz=tz)
+    hours = area.queue_hours
+    due = due_in_working_hours(
+        now, working_days=area.response_deadline_working_days, hours=hours, tz=tz
+    )
+    opens = next_open(now, hours=hours, tz=tz)
     priority = priorities.default
     if c.type == "klage":
         priority = priorities.complaint
@@ -99,13 +127,25 @@ def _queue(
             due = min(due, now + timedelta(hours=legal.hours))
     if c.urgent:
         priority, due = priorities.urgent, now
+    if area.cutoff is not None:
+        reason = f"{reason}; {_cutoff_rule(area.cutoff)}"
     return RoutingDecision(
         inquiry_id=inquiry.id,
         action="queue",
         queue=queue,
         priority=priority,
         due_at=due,
+        queue_opens_at=opens if opens != now else None,
         reason=reason,
         classification=c,
         decided_at=now,
     )
+
+
+def _cutoff_rule(cutoff: Cutoff) -> str:
+    """The area's cut-off for changes, as a short clause for the reason text."""
+    n = cutoff.working_days_before
+    when = {0: "the same working day", 1: "the working day before"}.get(
+        n, f"{n} working days before"
+    )
+    return f"changes must reach the office by {cutoff.at:%H:%M} {when}"

@@ -17,6 +17,7 @@ from models.inquiry import Inquiry
 from models.labels import FALLBACK_SERVICE_AREA, department_of
 from models.queue_events import ItemEnqueued
 from models.wire import DeadLetter, decode, lenient_text
+from router.answers import AnswerMatcher
 from router.policy import decide
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class BatchOutcome:
     decisions: list[RoutingDecision] = field(default_factory=list)
     queue_events: list[ItemEnqueued] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    # The batch's inquiries by id, for the channel and arrival time the metrics need.
+    inquiries: dict[str, Inquiry] = field(default_factory=dict)
 
 
 class InquiryProcessor:
@@ -51,11 +54,13 @@ class InquiryProcessor:
         classifier: Classifier,
         catalogue: Catalogue,
         ledger: Ledger,
+        answers: AnswerMatcher | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.classifier = classifier
         self.catalogue = catalogue
         self.ledger = ledger
+        self.answers = answers
         self.clock = clock
 
     def process(self, messages: Sequence[RawMessage]) -> BatchOutcome:
@@ -76,12 +81,22 @@ class InquiryProcessor:
                 )
                 continue
             inquiries.setdefault(inquiry.id, inquiry)  # a duplicate in one batch counts once
+        outcome.inquiries = inquiries
         if not inquiries:
             return outcome
         batch = list(inquiries.values())
         now = self.clock()
         decided = [
-            (i, decide(inquiry=i, classification=c, catalogue=self.catalogue, now=now))
+            (
+                i,
+                decide(
+                    inquiry=i,
+                    classification=c,
+                    catalogue=self.catalogue,
+                    now=now,
+                    answers=self.answers,
+                ),
+            )
             for i, c in zip(batch, self._classify(batch), strict=True)
         ]
         outcome.decisions = self.ledger.record_decisions(decided=decided)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from models.errors import LedgerError
 from streams.intake import Intake
+from streams.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,15 @@ async def redeliver_once(
     return total
 
 
-async def redeliver_forever(*, intake: Intake, older_than_s: float, interval_s: float) -> None:
+async def redeliver_forever(
+    *, intake: Intake, older_than_s: float, interval_s: float, metrics: Metrics | None = None
+) -> None:
     """Run redeliver_once on an interval until cancelled; errors are logged, never fatal."""
     while True:
         try:
-            await redeliver_once(intake=intake, older_than_s=older_than_s)
+            sent = await redeliver_once(intake=intake, older_than_s=older_than_s)
+            if metrics is not None:
+                metrics.redelivered.inc(sent)
         except LedgerError as exc:
             log.warning("redelivery skipped: %s", exc)
         await asyncio.sleep(interval_s)

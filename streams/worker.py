@@ -12,6 +12,7 @@ import faust
 from config.settings import Settings
 from models.errors import BrokerError, LedgerError
 from models.wire import encode
+from streams.metrics import Metrics
 from streams.processor import BatchOutcome, InquiryProcessor, RawMessage
 from streams.topics import Topics
 
@@ -22,7 +23,11 @@ RETRY_BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
 def create_app(
-    *, settings: Settings, bootstrap_servers: str, processor: InquiryProcessor
+    *,
+    settings: Settings,
+    bootstrap_servers: str,
+    processor: InquiryProcessor,
+    metrics: Metrics | None = None,
 ) -> faust.App:
     """A Faust app with one agent that routes batches of inquiries."""
     topics = Topics.for_settings(settings)
@@ -79,7 +84,9 @@ def create_app(
         async for events in stream.take_events(  # type: ignore[attr-defined]
             settings.worker_batch_size, within=settings.worker_batch_wait_s
         ):
-            await handle_batch([_raw(e) for e in events], processor=processor, publish=publish)
+            await handle_batch(
+                [_raw(e) for e in events], processor=processor, publish=publish, metrics=metrics
+            )
 
     return app
 
@@ -89,12 +96,17 @@ async def handle_batch(
     *,
     processor: InquiryProcessor,
     publish: Callable[[BatchOutcome], Awaitable[None]],
+    metrics: Metrics | None = None,
 ) -> None:
     """Process and publish one batch; never raise, as Faust acks the batch even then."""
     where = _where(messages)
     try:
         outcome = await _retrying(lambda: asyncio.to_thread(processor.process, messages), where)
         await _retrying(lambda: publish(outcome), where)
+        if metrics is not None:
+            # Once per published batch result; a redelivered duplicate of an inquiry decided
+            # earlier is counted twice (its standing decision comes back). Accepted for now.
+            metrics.record_outcome(outcome)
     except Exception:
         # A bug, not an outage: the ledger still holds these inquiries undecided, so the
         # redeliverer brings them back; the worker goes on with the next batch.

@@ -17,7 +17,6 @@ from models.labels import DEPARTMENTS, SERVICE_AREAS, department_of
 
 REPO_ROOT = Path(__file__).parents[2]
 # CATALOGUE-FACTS.md lives beside the repository (../shared), both here and in CI.
-FACTS_FILE = REPO_ROOT.parent / "shared" / "CATALOGUE-FACTS.md"
 
 Edit = Callable[[dict[str, Any]], None]
 EditCatalogue = Callable[[str, Edit], Path]
@@ -27,14 +26,6 @@ EditCatalogue = Callable[[str, Edit], Path]
 def catalogue() -> Catalogue:
     """The catalogue as shipped in config/data."""
     return load_catalogue()
-
-
-@pytest.fixture
-def facts() -> str:
-    """CATALOGUE-FACTS.md, the only place a catalogue fact may come from."""
-    if not FACTS_FILE.is_file():
-        pytest.skip(f"{FACTS_FILE} is not available")
-    return FACTS_FILE.read_text(encoding="utf-8")
 
 
 @pytest.fixture

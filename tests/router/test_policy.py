@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from config.catalogue import Catalogue
 from models.classification import Classification
@@ -94,3 +95,43 @@ def test_a_complaint_is_queued_with_complaint_priority(
     c = make_classification(service_area="mtm.veje_parkering", type="klage")
     decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=now)
     assert (decision.action, decision.priority) == ("queue", catalogue.policy.priorities.complaint)
+
+
+def test_a_queued_inquiry_on_saturday_waits_for_monday_and_is_due_at_close_of_business(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+) -> None:
+    cph = ZoneInfo("Europe/Copenhagen")
+    saturday = datetime(2026, 11, 21, 9, 0, tzinfo=cph)
+    c = make_classification(service_area="mtm.byggeri", type="ansoegning", complexity="mellem")
+    decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=saturday)
+    assert decision.action == "queue"
+    assert decision.queue_opens_at == datetime(2026, 11, 23, 8, 0, tzinfo=cph)
+    # 5 working days counted from Monday's opening: by close of business the Monday after.
+    assert decision.due_at == datetime(2026, 11, 30, 15, 30, tzinfo=cph)
+
+
+def test_a_queue_that_is_open_carries_no_opening_time(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    now: datetime,
+) -> None:
+    c = make_classification(service_area="mtm.byggeri", type="ansoegning", complexity="mellem")
+    decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=now)
+    assert decision.queue_opens_at is None
+
+
+def test_a_transport_change_is_queued_with_the_offices_cutoff_in_the_reason(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    now: datetime,
+) -> None:
+    c = make_classification(
+        service_area="ba.koerselskontoret", type="indberetning", complexity="mellem"
+    )
+    decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=now)
+    assert decision.action == "queue"
+    assert "by 12:00 the working day before" in decision.reason
