@@ -61,14 +61,20 @@ def run(ctx: _Context, port: int | None) -> None:
     type=click.IntRange(min=0, max=65535),
     default=0,
     show_default=True,
-    help="Serve Prometheus metrics on 127.0.0.1 at this port; 0 disables them.",
+    help="Serve Prometheus metrics at this port; 0 disables them.",
+)
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address the metrics bind to; 0.0.0.0 inside a container for Prometheus.",
 )
 @pass_ctx
-def worker(ctx: _Context, metrics_port: int) -> None:
+def worker(ctx: _Context, metrics_port: int, metrics_host: str) -> None:
     """Run one routing worker (several share the partitions)."""
     from indgang.runtime import run_worker
 
-    run_worker(ctx.settings(), metrics_port=metrics_port)
+    run_worker(ctx.settings(), metrics_port=metrics_port, metrics_host=metrics_host)
 
 
 @cli.command()

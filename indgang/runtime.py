@@ -65,19 +65,21 @@ def build_catalogue(settings: Settings) -> Catalogue:
     return load_catalogue(settings.catalogue_dir)
 
 
-def serve_worker_metrics(metrics: Metrics, port: int) -> None:
-    """Serve the worker's metrics on loopback; routing goes on if the port is taken."""
+def serve_worker_metrics(metrics: Metrics, port: int, host: str = "127.0.0.1") -> None:
+    """Serve the worker's metrics; routing goes on if the port is taken."""
     from prometheus_client import start_http_server
 
     try:
-        start_http_server(port, addr="127.0.0.1", registry=metrics.registry)
+        start_http_server(port, addr=host, registry=metrics.registry)
     except OSError as exc:
-        log.error("worker metrics not served on 127.0.0.1:%d: %s", port, exc)
+        log.error("worker metrics not served on %s:%d: %s", host, port, exc)
     else:
-        log.info("worker metrics on http://127.0.0.1:%d/metrics", port)
+        log.info("worker metrics on http://%s:%d/metrics", host, port)
 
 
-def run_worker(settings: Settings, *, metrics_port: int = 0) -> None:
+def run_worker(
+    settings: Settings, *, metrics_port: int = 0, metrics_host: str = "127.0.0.1"
+) -> None:
     """Run the routing worker until it is told to stop; metrics_port 0 serves no metrics."""
     import faust  # late: Faust patches logging and the loop at import
 
@@ -95,7 +97,7 @@ def run_worker(settings: Settings, *, metrics_port: int = 0) -> None:
         model_version=classifier.model_version, policy_version=catalogue.policy.version
     )
     if metrics_port:
-        serve_worker_metrics(metrics, metrics_port)
+        serve_worker_metrics(metrics, metrics_port, metrics_host)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     loop.run_until_complete(ensure_topics(bootstrap_servers=servers, settings=settings))

@@ -1,0 +1,78 @@
+"""Shared helpers for the ops checks: paths, promtool, and the metric names Indgang exports."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from streams.metrics import create_metrics
+
+ROOT = Path(__file__).resolve().parents[2]
+OPS = ROOT / "ops"
+PROMETHEUS_DIR = OPS / "prometheus"
+GRAFANA_DIR = OPS / "grafana"
+
+_METRIC_NAME = re.compile(r"\bindgang_[a-zA-Z0-9_]*")
+_HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
+
+
+def run_promtool(*args: str, cwd: Path = PROMETHEUS_DIR) -> subprocess.CompletedProcess[str]:
+    """Run promtool in `cwd` (relative rule file paths resolve there), or skip without it."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip(
+            "promtool is not installed; scripts/ensure-services installs it (Debian prometheus)"
+        )
+    return subprocess.run(
+        [promtool, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def _families() -> tuple[set[str], set[str]]:
+    """(series names, histogram base names) of a fresh streams.metrics registry."""
+    series: set[str] = set()
+    histograms: set[str] = set()
+    for family in create_metrics().registry.collect():
+        # Labelled counters and histograms have no samples until a label set is used, so
+        # the names come from each family's type as well as from its samples.
+        if family.type == "counter":
+            series.add(f"{family.name}_total")
+        elif family.type == "histogram":
+            histograms.add(family.name)
+            series.update(f"{family.name}{suffix}" for suffix in _HISTOGRAM_SUFFIXES)
+        elif family.type == "info":
+            series.add(f"{family.name}_info")
+        else:
+            series.add(family.name)
+        series.update(sample.name for sample in family.samples)
+    return series, histograms
+
+
+def exported_metric_names() -> set[str]:
+    """Every name a query may use for streams.metrics: series names, histograms by base name."""
+    series, histograms = _families()
+    return {_base_name(name, histograms) for name in series} | histograms
+
+
+def _base_name(name: str, histograms: set[str]) -> str:
+    for suffix in _HISTOGRAM_SUFFIXES:
+        if name.endswith(suffix) and name.removesuffix(suffix) in histograms:
+            return name.removesuffix(suffix)
+    return name
+
+
+def metric_names_in(expr: str) -> set[str]:
+    """The indgang_* names a PromQL expression uses, histogram series by their base name."""
+    _, histograms = _families()
+    return {_base_name(name, histograms) for name in _METRIC_NAME.findall(expr)}
+
+
+def unknown_metrics(exprs: list[str]) -> dict[str, set[str]]:
+    """Per expression, the indgang_* names it uses that streams.metrics does not export."""
+    exported = exported_metric_names()
+    unknown = {expr: metric_names_in(expr) - exported for expr in exprs}
+    return {expr: names for expr, names in unknown.items() if names}
