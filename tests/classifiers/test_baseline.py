@@ -106,7 +106,7 @@ def test_loading_another_scikit_learn_model_is_refused(tmp_path: Path) -> None:
     from sklearn.dummy import DummyClassifier
 
     path = tmp_path / "dummy.skops"
-    sio.dump({"format": 1, "features": DummyClassifier(), "heads": {}}, path)
+    sio.dump({"format": 2, "features": DummyClassifier(), "heads": {}}, path)
     with pytest.raises(ClassifierError, match="does not hold the baseline's features"):
         BaselineClassifier.load(path)
 
@@ -144,3 +144,81 @@ def test_the_held_out_split_shares_nothing_with_the_training_data() -> None:
     )
     assert {r.id for r in held_out}.isdisjoint({r.id for r in training})
     assert {r.text for r in held_out}.isdisjoint({r.text for r in training})
+
+
+def test_temperatures_are_saved_loaded_and_change_confidence_but_not_labels(
+    tmp_path: Path, shipped: BaselineClassifier, shared_records: list[LabelledInquiry]
+) -> None:
+    path = tmp_path / "hot.skops"
+    shipped_temperatures = dict(shipped.temperatures)
+    try:
+        shipped.temperatures = {"service_area": 2.5, "type": 0.5, "complexity": 1.7}
+        shipped.save(path)
+    finally:
+        shipped.temperatures = shipped_temperatures
+    loaded = BaselineClassifier.load(path)
+    assert loaded.temperatures == {"service_area": 2.5, "type": 0.5, "complexity": 1.7}
+    inquiries = [record.to_inquiry() for record in shared_records[::25]]
+    hot, plain = loaded.classify_batch(inquiries), shipped.classify_batch(inquiries)
+    loaded.temperatures = {"service_area": 1.0, "type": 1.0, "complexity": 1.0}
+    raw = loaded.classify_batch(inquiries)
+    for h, p, r in zip(hot, plain, raw, strict=True):
+        assert (h.service_area, h.type, h.complexity) == (p.service_area, p.type, p.complexity)
+        assert (h.service_area, h.type, h.complexity) == (r.service_area, r.type, r.complexity)
+        # T > 1 softens the top probability, T < 1 sharpens it; urgent is never scaled.
+        assert h.confidence.service_area < r.confidence.service_area
+        assert h.confidence.type >= r.confidence.type
+        assert h.confidence.complexity < r.confidence.complexity
+        assert h.confidence.urgent == r.confidence.urgent
+
+
+def test_scaled_probabilities_keep_the_argmax_and_sum_to_one() -> None:
+    import numpy as np
+
+    from classifiers.baseline import scaled_probabilities
+
+    log_proba = np.log(np.array([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8]]))
+    for t in (0.3, 1.0, 4.0):
+        p = scaled_probabilities(log_proba, t)
+        assert np.allclose(p.sum(axis=1), 1.0)
+        assert (p.argmax(axis=1) == [0, 2]).all()
+    assert np.allclose(scaled_probabilities(log_proba, 1.0), np.exp(log_proba))
+
+
+def test_a_format_1_artifact_is_refused_with_a_clear_message(
+    tmp_path: Path, shipped: BaselineClassifier
+) -> None:
+    path = tmp_path / "old.skops"
+    assert shipped._features is not None
+    sio.dump(
+        {
+            "format": 1,
+            "model_version": "baseline-old",
+            "urgent_threshold": 0.2,
+            "features": shipped._features,
+            "heads": shipped._heads,
+        },
+        path,
+    )
+    with pytest.raises(ClassifierError, match=r"format 1, but this version reads only format 2"):
+        BaselineClassifier.load(path)
+
+
+def test_an_artifact_with_bad_temperatures_is_refused(
+    tmp_path: Path, shipped: BaselineClassifier
+) -> None:
+    path = tmp_path / "cold.skops"
+    assert shipped._features is not None
+    sio.dump(
+        {
+            "format": 2,
+            "model_version": "baseline-cold",
+            "urgent_threshold": 0.2,
+            "features": shipped._features,
+            "heads": shipped._heads,
+            "temperatures": {"service_area": 0.0, "type": 1.0, "complexity": 1.0},
+        },
+        path,
+    )
+    with pytest.raises(ClassifierError, match="features, heads and temperatures"):
+        BaselineClassifier.load(path)

@@ -1,0 +1,29 @@
+"""The pure parts of the cross-validation tuning: ECE and choosing a threshold point."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifiers.tuning import GridPoint, choose, expected_calibration_error
+
+
+def test_perfectly_calibrated_confidences_have_zero_ece() -> None:
+    confidences = [0.75] * 4 + [0.25] * 4
+    correct = [True, True, True, False, True, False, False, False]
+    assert expected_calibration_error(confidences, correct) == pytest.approx(0.0)
+
+
+def test_underconfident_predictions_have_the_gap_as_ece() -> None:
+    assert expected_calibration_error([0.2] * 10, [True] * 10) == pytest.approx(0.8)
+
+
+def test_choose_takes_the_largest_resolve_share_within_both_budgets() -> None:
+    points = [
+        GridPoint(0.3, 0.3, resolved=0.40, wrongly_resolved=0.05, wrong_area=0.01),
+        GridPoint(0.5, 0.3, resolved=0.30, wrongly_resolved=0.01, wrong_area=0.03),
+        GridPoint(0.5, 0.5, resolved=0.25, wrongly_resolved=0.02, wrong_area=0.02),
+        GridPoint(0.7, 0.5, resolved=0.25, wrongly_resolved=0.01, wrong_area=0.00),
+        GridPoint(0.7, 0.7, resolved=0.10, wrongly_resolved=0.00, wrong_area=0.00),
+    ]
+    assert choose(points) == points[3]
+    assert choose(points[:2]) is None
