@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal
 
@@ -108,15 +109,9 @@ def evaluate_records(
             f"the classifier returned {len(predicted)} labels for {len(records)} inquiries"
         )
     truth = [record.labels for record in records]
-    # The router, not the action rule, decides what is resolved: its thresholds hold back
-    # unsure answers, and that is what a citizen actually meets.
-    resolved = [
-        decide(
-            inquiry=inquiry, classification=c, catalogue=catalogue, now=now, answers=answers
-        ).action
-        == "resolve"
-        for inquiry, c in zip(inquiries, predicted, strict=True)
-    ]
+    shares = routing_shares(
+        records=records, predicted=predicted, catalogue=catalogue, answers=answers, now=now
+    )
     n = len(records)
     urgent_true = [t.urgent for t in truth]
     urgent_pred = [p.urgent for p in predicted]
@@ -135,18 +130,54 @@ def evaluate_records(
         heads={head: _head_report(head, truth, predicted) for head in HEADS},
         urgent_recall=_ratio(true_positives, sum(urgent_true)),
         urgent_precision=_ratio(true_positives, sum(urgent_pred)),
-        share_resolved=sum(resolved) / n,
-        share_wrongly_resolved=sum(
-            bot and t.action == "queue" for bot, t in zip(resolved, truth, strict=True)
-        )
-        / n,
-        share_resolved_wrong_area=sum(
-            bot and t.action == "resolve" and t.service_area != p.service_area
-            for bot, t, p in zip(resolved, truth, predicted, strict=True)
-        )
-        / n,
+        share_resolved=shares.resolved,
+        share_wrongly_resolved=shares.wrongly_resolved,
+        share_resolved_wrong_area=shares.wrong_area,
         english_service_area_accuracy=_ratio(sum(english), len(english)),
         abstention=_abstention_curve(truth, predicted),
+    )
+
+
+@dataclass(frozen=True)
+class RoutingShares:
+    """What the router did with labelled inquiries, as shares of all of them."""
+
+    resolved: float
+    wrongly_resolved: float
+    wrong_area: float
+
+
+def routing_shares(
+    *,
+    records: Sequence[LabelledInquiry],
+    predicted: Sequence[Classification],
+    catalogue: Catalogue,
+    answers: AnswerMatcher | None,
+    now: datetime = DEFAULT_NOW,
+) -> RoutingShares:
+    """Route each classification and count resolved, resolved wrongly, resolved to a wrong area."""
+    # The router, not the action rule, decides what is resolved: its thresholds hold back
+    # unsure answers, and that is what a citizen actually meets.
+    resolved = [
+        decide(
+            inquiry=r.to_inquiry(), classification=c, catalogue=catalogue, now=now, answers=answers
+        ).action
+        == "resolve"
+        for r, c in zip(records, predicted, strict=True)
+    ]
+    n = len(records)
+    labels = [r.labels for r in records]
+    return RoutingShares(
+        resolved=sum(resolved) / n,
+        wrongly_resolved=sum(
+            bot and t.action == "queue" for bot, t in zip(resolved, labels, strict=True)
+        )
+        / n,
+        wrong_area=sum(
+            bot and t.action == "resolve" and t.service_area != p.service_area
+            for bot, t, p in zip(resolved, labels, predicted, strict=True)
+        )
+        / n,
     )
 
 

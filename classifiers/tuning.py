@@ -26,12 +26,11 @@ from classifiers.baseline import (
     scaled_probabilities,
 )
 from classifiers.dataset import DEFAULT_SEED, LabelledInquiry, load_labelled
-from classifiers.evaluation import DEFAULT_NOW
+from classifiers.evaluation import routing_shares
 from config.catalogue import Catalogue, load_catalogue
 from config.knowledge import load_knowledge_base
 from models.classification import Classification
 from router.answers import AnswerMatcher, Match
-from router.policy import decide
 
 REPO: Final = Path(__file__).resolve().parents[1]
 TRAINING_DIRS: Final = (REPO / "data" / "labelled", REPO / "data" / "authored")
@@ -191,7 +190,6 @@ def route_grid(
 ) -> list[GridPoint]:
     """Run router.policy.decide over every record at every (area, type = complexity) pair."""
     matcher = _CachedMatcher(answers)
-    inquiries = [r.to_inquiry() for r in records]
     points = []
     for sa in grid:
         for tc in grid:
@@ -200,31 +198,16 @@ def route_grid(
             )
             policy = catalogue.policy.model_copy(update={"thresholds": thresholds})
             cat = catalogue.model_copy(update={"policy": policy})
-            resolved = [
-                decide(
-                    inquiry=q, classification=c, catalogue=cat, now=DEFAULT_NOW, answers=matcher
-                ).action
-                == "resolve"
-                for q, c in zip(inquiries, predicted, strict=True)
-            ]
-            n = len(records)
+            shares = routing_shares(
+                records=records, predicted=predicted, catalogue=cat, answers=matcher
+            )
             points.append(
                 GridPoint(
                     service_area=sa,
                     type_and_complexity=tc,
-                    resolved=sum(resolved) / n,
-                    wrongly_resolved=sum(
-                        bot and r.labels.action == "queue"
-                        for bot, r in zip(resolved, records, strict=True)
-                    )
-                    / n,
-                    wrong_area=sum(
-                        bot
-                        and r.labels.action == "resolve"
-                        and r.labels.service_area != c.service_area
-                        for bot, r, c in zip(resolved, records, predicted, strict=True)
-                    )
-                    / n,
+                    resolved=shares.resolved,
+                    wrongly_resolved=shares.wrongly_resolved,
+                    wrong_area=shares.wrong_area,
                 )
             )
     return points

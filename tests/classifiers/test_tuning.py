@@ -27,3 +27,29 @@ def test_choose_takes_the_largest_resolve_share_within_both_budgets() -> None:
     ]
     assert choose(points) == points[3]
     assert choose(points[:2]) is None
+
+
+def test_route_grid_resolves_no_more_when_thresholds_rise() -> None:
+    from pathlib import Path
+
+    from classifiers.dataset import load_labelled
+    from classifiers.training import load_default_classifier
+    from classifiers.tuning import route_grid
+    from config.catalogue import load_catalogue
+    from config.knowledge import load_knowledge_base
+    from router.answers import AnswerMatcher
+
+    repo = Path(__file__).resolve().parents[2]
+    records = load_labelled([repo / "data" / "labelled" / "shared-2026-11-train.jsonl"])[:120]
+    predicted = load_default_classifier().classify_batch([r.to_inquiry() for r in records])
+    points = route_grid(
+        records,
+        predicted,
+        catalogue=load_catalogue(),
+        answers=AnswerMatcher(load_knowledge_base()),
+        grid=(0.3, 0.9),
+    )
+    by_setting = {(p.service_area, p.type_and_complexity): p for p in points}
+    assert len(by_setting) == 4
+    assert by_setting[(0.3, 0.3)].resolved >= by_setting[(0.9, 0.9)].resolved
+    assert all(0.0 <= p.wrongly_resolved <= p.resolved <= 1.0 for p in points)
