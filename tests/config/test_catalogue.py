@@ -3,51 +3,24 @@
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from config.catalogue import DEFAULT_CATALOGUE_DIR, Catalogue, load_catalogue
+from config.catalogue import Catalogue, load_catalogue
 from models.errors import ConfigError
 from models.labels import DEPARTMENTS, SERVICE_AREAS, department_of
+from tests.config.conftest import EditCatalogue
 
 REPO_ROOT = Path(__file__).parents[2]
 # CATALOGUE-FACTS.md lives beside the repository (../shared), both here and in CI.
-
-Edit = Callable[[dict[str, Any]], None]
-EditCatalogue = Callable[[str, Edit], Path]
 
 
 @pytest.fixture(scope="module")
 def catalogue() -> Catalogue:
     """The catalogue as shipped in config/data."""
     return load_catalogue()
-
-
-@pytest.fixture
-def catalogue_copy(tmp_path: Path) -> Path:
-    """A private copy of config/data that a test may break."""
-    directory = tmp_path / "data"
-    shutil.copytree(DEFAULT_CATALOGUE_DIR, directory)
-    return directory
-
-
-@pytest.fixture
-def edit_catalogue(catalogue_copy: Path) -> EditCatalogue:
-    """Apply one edit to one file of a catalogue copy and return the copy's directory."""
-
-    def edit(file_name: str, change: Edit) -> Path:
-        path = catalogue_copy / file_name
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        change(data)
-        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-        return catalogue_copy
-
-    return edit
 
 
 def _digits(phone: str) -> str:

@@ -3,45 +3,24 @@
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from config.catalogue import DEFAULT_CATALOGUE_DIR, load_catalogue
+from config.catalogue import load_catalogue
 from config.knowledge import KNOWLEDGE_FILE, KnowledgeBase, load_knowledge_base
 from models.errors import ConfigError
 from models.labels import SERVICE_AREAS
+from tests.config.conftest import EditCatalogue
 
 # A Danish phone number as written in answers: "89 40 20 00", "8940 6467", "+45 24 59 46 50".
 _PHONE_IN_TEXT = re.compile(r"(?<![\d.,])(?:\+45 )?\d{2} ?\d{2} ?\d{2} ?\d{2}(?![\d.,])")
-
-EditKnowledge = Callable[[Callable[[dict[str, Any]], None]], Path]
 
 
 @pytest.fixture(scope="module")
 def knowledge() -> KnowledgeBase:
     """The knowledge base as shipped in config/data."""
     return load_knowledge_base()
-
-
-@pytest.fixture
-def edit_knowledge(tmp_path: Path) -> EditKnowledge:
-    """Copy config/data to tmp_path, apply one edit to knowledge_base.yaml, return the copy."""
-
-    def edit(change: Callable[[dict[str, Any]], None]) -> Path:
-        directory = tmp_path / "data"
-        shutil.copytree(DEFAULT_CATALOGUE_DIR, directory)
-        path = directory / KNOWLEDGE_FILE
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        change(data)
-        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-        return directory
-
-    return edit
 
 
 def _digits(phone: str) -> str:
@@ -100,12 +79,12 @@ def test_spoken_answers_hold_no_url(knowledge: KnowledgeBase) -> None:
 
 
 def test_unknown_source_key_stops_loading_naming_file_and_key(
-    edit_knowledge: EditKnowledge,
+    edit_catalogue: EditCatalogue,
 ) -> None:
     def change(data: dict[str, Any]) -> None:
         data["mkb.folkeregister.meld-flytning"]["sources"] = ["S999"]
 
-    directory = edit_knowledge(change)
+    directory = edit_catalogue(KNOWLEDGE_FILE, change)
     with pytest.raises(
         ConfigError, match=r"knowledge_base\.yaml: mkb\.folkeregister\.meld-flytning\.sources: S999"
     ):
@@ -113,23 +92,23 @@ def test_unknown_source_key_stops_loading_naming_file_and_key(
 
 
 def test_unknown_service_area_stops_loading_naming_file_and_key(
-    edit_knowledge: EditKnowledge,
+    edit_catalogue: EditCatalogue,
 ) -> None:
     def change(data: dict[str, Any]) -> None:
         data["mtm.affald.toemmekalender"]["service_area"] = "mtm.kloak"
 
-    directory = edit_knowledge(change)
+    directory = edit_catalogue(KNOWLEDGE_FILE, change)
     with pytest.raises(
         ConfigError, match=r"knowledge_base\.yaml: mtm\.affald\.toemmekalender\.service_area"
     ):
         load_knowledge_base(directory)
 
 
-def test_unsourced_link_stops_loading_naming_file_and_key(edit_knowledge: EditKnowledge) -> None:
+def test_unsourced_link_stops_loading_naming_file_and_key(edit_catalogue: EditCatalogue) -> None:
     def change(data: dict[str, Any]) -> None:
         data["mtm.affald.toemmekalender"]["link"] = "https://example.org/invented"
 
-    directory = edit_knowledge(change)
+    directory = edit_catalogue(KNOWLEDGE_FILE, change)
     with pytest.raises(
         ConfigError,
         match=r"knowledge_base\.yaml: mtm\.affald\.toemmekalender\.link: .* not a sourced URL",
@@ -137,10 +116,10 @@ def test_unsourced_link_stops_loading_naming_file_and_key(edit_knowledge: EditKn
         load_knowledge_base(directory)
 
 
-def test_spoken_answer_with_a_url_stops_loading(edit_knowledge: EditKnowledge) -> None:
+def test_spoken_answer_with_a_url_stops_loading(edit_catalogue: EditCatalogue) -> None:
     def change(data: dict[str, Any]) -> None:
         data["mtm.affald.toemmekalender"]["spoken"] = "Se https://www.kredslob.dk"
 
-    directory = edit_knowledge(change)
+    directory = edit_catalogue(KNOWLEDGE_FILE, change)
     with pytest.raises(ConfigError, match=r"toemmekalender\.spoken: .*must not contain a URL"):
         load_knowledge_base(directory)
