@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -15,8 +23,52 @@ from pydantic_settings import (
 
 from models.errors import ConfigError
 
-PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "secret", "indgang-dev-secret"})
 DEV_SECRET = "indgang-dev-secret"
+# The local development bot client's secret: `indgang send` signs with it out of the box.
+DEV_BOT_SECRET = "indgang-local-dev-bot-secret"
+PLACEHOLDER_SECRETS = frozenset(
+    {"changethis", "change-me", "secret", DEV_SECRET, DEV_BOT_SECRET, "indgang-dev-citizen-key"}
+)
+
+
+class BotClient(BaseModel):
+    """A chat- or voicebot allowed to post inquiries; it signs with its own secret."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    secret: SecretStr
+    # Where decisions of asynchronous requests are delivered; none means the client polls.
+    callback_url: HttpUrl | None = None
+
+
+class Mailbox(BaseModel):
+    """A shared mailbox watched over IMAP."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    host: str
+    port: int = Field(default=993, ge=1, le=65535)
+    tls: bool = True
+    username: str
+    password: SecretStr
+    folder: str = "INBOX"
+    # Processed mail is moved here, only after its inquiry is durable.
+    processed_folder: str = "Indgang/Behandlet"
+
+
+class SmtpServer(BaseModel):
+    """Where receipts and answers to mailed inquiries are sent from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    username: str | None = None
+    password: SecretStr | None = None
+    from_address: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
 
 
 class Settings(BaseSettings):
@@ -55,18 +107,50 @@ class Settings(BaseSettings):
     model_path: Path | None = None
 
     secret_key: SecretStr = SecretStr(DEV_SECRET)
+    # Operators' dashboard sessions (signed cookies with secret_key).
+    session_max_age_s: int = Field(default=8 * 3600, ge=60)
+
+    # Bot clients by webhook: signed requests, replay window, synchronous answers, callbacks.
+    bot_clients: list[BotClient] = Field(
+        default_factory=lambda: [BotClient(id="local-dev", secret=SecretStr(DEV_BOT_SECRET))]
+    )
+    signature_max_age_s: int = Field(default=300, ge=1, le=3600)
+    sync_wait_s: float = Field(default=8.0, gt=0.0, le=60.0)
+    callback_attempts: int = Field(default=6, ge=1, le=50)
+    callback_backoff_s: float = Field(default=2.0, gt=0.0)
+
+    # Pseudonymous citizen keys for first-contact resolution: HMAC-SHA256 with this secret.
+    citizen_key_secret: SecretStr = SecretStr("indgang-dev-citizen-key")
+    repeat_contact_days: int = Field(default=7, ge=1, le=90)
+
+    # Shared mailboxes (IMAP) and the SMTP server that sends receipts; none by default.
+    mailboxes: list[Mailbox] = Field(default_factory=list)
+    smtp: SmtpServer | None = None
+    mail_poll_s: float = Field(default=30.0, gt=0.0)
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         if self.consumer_heartbeat_s * 3 > self.consumer_session_timeout_s:
             raise ValueError("consumer_heartbeat_s must be at most a third of the session timeout")
-        if (
-            self.environment == "production"
-            and self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS
-        ):
-            raise ValueError("secret_key is a placeholder; set INDGANG_SECRET_KEY in production")
         if self.environment == "production" and self.kafka_bootstrap_servers is None:
             raise ValueError("production needs INDGANG_KAFKA_BOOTSTRAP_SERVERS")
+        if self.environment == "production":
+            placeholders = [
+                name
+                for name, value in (
+                    ("secret_key", self.secret_key),
+                    ("citizen_key_secret", self.citizen_key_secret),
+                    *((f"bot_clients[{c.id}].secret", c.secret) for c in self.bot_clients),
+                )
+                if value.get_secret_value() in PLACEHOLDER_SECRETS
+            ]
+            if placeholders:
+                raise ValueError(
+                    "; ".join(f"{name}: placeholder secret" for name in placeholders)
+                    + "; set real secrets in production"
+                )
+        if len({c.id for c in self.bot_clients}) != len(self.bot_clients):
+            raise ValueError("bot_clients: two clients share an id")
         return self
 
     @property

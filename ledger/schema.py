@@ -27,6 +27,10 @@ class InquiryRow(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     publish_count: Mapped[int] = mapped_column(Integer, default=0)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Keyed hash of the citizen's CPR number, phone number or mail address; never the value.
+    citizen_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The text with personal data replaced, written by the worker; what operators see by default.
+    redacted_text: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_inquiries_undecided", "decided_at", "accepted_at"),)
 
@@ -65,4 +69,86 @@ class QueueItemRow(Base):
     priority: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Materialised from queue events; replaying the events rebuilds these columns.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(200))
+    transfers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QueueEventRow(Base):
+    """Every queue event once, by its id: the audit trail of who did what, and when."""
+
+    __tablename__ = "queue_events"
+
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    inquiry_id: Mapped[str] = mapped_column(String(128), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    queue: Mapped[str] = mapped_column(String(64), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    event: Mapped[dict[str, object]] = mapped_column(JSON)
+    # False when the event did not fit the item's state then (e.g. a claim of a resolved item).
+    applied: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class OperatorRow(Base):
+    """An account for the dashboard; the password only as a hash."""
+
+    __tablename__ = "operators"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKeyRow(Base):
+    """A bot client's Idempotency-Key, bound to the inquiry its first request made."""
+
+    __tablename__ = "idempotency_keys"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    inquiry_id: Mapped[str] = mapped_column(String(128))
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CallbackRow(Base):
+    """An outbound decision callback to a bot client, retried until delivered or parked."""
+
+    __tablename__ = "callbacks"
+
+    inquiry_id: Mapped[str] = mapped_column(
+        String(128), ForeignKey("inquiries.id", ondelete="CASCADE"), primary_key=True
+    )
+    client_id: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MailMessageRow(Base):
+    """A mail taken from a shared mailbox; the Message-ID's hash keeps it to one inquiry."""
+
+    __tablename__ = "mail_messages"
+
+    message_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(128))
+    uid: Mapped[int | None] = mapped_column(Integer)
+    inquiry_id: Mapped[str] = mapped_column(String(128), index=True)
+    # The address a receipt goes to; cleared once the receipt is sent or suppressed.
+    reply_to: Mapped[str | None] = mapped_column(Text)
+    receipt_state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    receipt_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -37,6 +37,8 @@ class Inquiry(BaseModel):
     text: str = Field(max_length=MAX_TEXT_CHARS)
     language: Language | None = None
     source: dict[str, Any] = Field(default_factory=dict)
+    # Set by the entrance: a keyed hash of the citizen's CPR number, phone or mail address.
+    citizen_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
     @model_validator(mode="after")
     def _has_words_and_aware_time(self) -> Inquiry:

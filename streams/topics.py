@@ -22,6 +22,10 @@ class Topics:
     decisions: str
     queue_events: str
     dead_letters: str
+    # Operators' corrections (transfers, re-labels), redacted: what `train --with-feedback` learns.
+    feedback: str
+    # Callbacks to bot clients that failed their last try, for ops to see and replay.
+    callback_dead_letters: str
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Topics:
@@ -32,11 +36,20 @@ class Topics:
             decisions=f"{p}.decisions.v1",
             queue_events=f"{p}.queue-events.v1",
             dead_letters=f"{p}.dead-letters.v1",
+            feedback=f"{p}.feedback.v1",
+            callback_dead_letters=f"{p}.callback-dead-letters.v1",
         )
 
     def all(self) -> tuple[str, ...]:
         """All topic names."""
-        return (self.inquiries, self.decisions, self.queue_events, self.dead_letters)
+        return (
+            self.inquiries,
+            self.decisions,
+            self.queue_events,
+            self.dead_letters,
+            self.feedback,
+            self.callback_dead_letters,
+        )
 
 
 async def ensure_topics(*, bootstrap_servers: str, settings: Settings) -> None:

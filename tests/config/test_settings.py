@@ -109,14 +109,14 @@ def test_production_with_a_placeholder_secret_is_refused(
     monkeypatch.setenv("INDGANG_ENVIRONMENT", "production")
     monkeypatch.setenv("INDGANG_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
     monkeypatch.setenv("INDGANG_SECRET_KEY", placeholder)
-    with pytest.raises(ConfigError, match="secret_key is a placeholder"):
+    with pytest.raises(ConfigError, match="secret_key: placeholder secret"):
         load_settings()
 
 
 def test_production_with_the_default_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """Forgetting to set a secret at all is the same mistake."""
     monkeypatch.setenv("INDGANG_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
-    with pytest.raises(ConfigError, match="secret_key is a placeholder"):
+    with pytest.raises(ConfigError, match="secret_key: placeholder secret"):
         load_settings(environment="production")
 
 
@@ -125,9 +125,34 @@ def test_production_with_a_real_secret_and_kafka_starts(monkeypatch: pytest.Monk
     monkeypatch.setenv("INDGANG_ENVIRONMENT", "production")
     monkeypatch.setenv("INDGANG_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
     monkeypatch.setenv("INDGANG_SECRET_KEY", "a-long-random-value-from-the-vault")
+    monkeypatch.setenv("INDGANG_CITIZEN_KEY_SECRET", "another-long-random-value")
+    monkeypatch.setenv(
+        "INDGANG_BOT_CLIENTS", '[{"id": "muni-chat", "secret": "a-third-long-random-value"}]'
+    )
     settings = load_settings()
     assert settings.environment == "production"
     assert not settings.uses_embedded_broker
+
+
+def test_production_with_the_development_bot_client_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The local development client's secret is public: a production bot must not use it."""
+    monkeypatch.setenv("INDGANG_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
+    monkeypatch.setenv("INDGANG_SECRET_KEY", "a-long-random-value-from-the-vault")
+    monkeypatch.setenv("INDGANG_CITIZEN_KEY_SECRET", "another-long-random-value")
+    with pytest.raises(ConfigError, match=r"bot_clients\[local-dev\]\.secret: placeholder"):
+        load_settings(environment="production")
+
+
+def test_two_bot_clients_with_one_id_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client id picks the secret a signature is checked with, so it must be unique."""
+    monkeypatch.setenv(
+        "INDGANG_BOT_CLIENTS",
+        '[{"id": "chat", "secret": "one-secret-value"}, {"id": "chat", "secret": "other-value"}]',
+    )
+    with pytest.raises(ConfigError, match="two clients share an id"):
+        load_settings()
 
 
 def test_production_without_kafka_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

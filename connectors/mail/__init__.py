@@ -1,0 +1,1 @@
+"""Shared mailboxes in (IMAP), receipts out (SMTP)."""

@@ -1,0 +1,1 @@
+"""The operators' live dashboard of the department queues."""

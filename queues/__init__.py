@@ -1,0 +1,1 @@
+"""Department queues: state from queue events, operator actions, accounts and feedback."""
