@@ -17,6 +17,7 @@ from ledger.migrate import upgrade
 from ledger.store import Ledger
 from models.errors import ConfigError
 from router.answers import AnswerMatcher
+from streams.citizen_keys import CitizenKeys
 from streams.intake import Intake
 from streams.metrics import Metrics, create_metrics
 from streams.processor import InquiryProcessor
@@ -63,6 +64,11 @@ def build_answers(settings: Settings) -> AnswerMatcher:
 def build_catalogue(settings: Settings) -> Catalogue:
     """The validated catalogue from the configured or shipped directory."""
     return load_catalogue(settings.catalogue_dir)
+
+
+def build_citizen_keys(settings: Settings) -> CitizenKeys:
+    """The entrance's keyed hash for first-contact resolution."""
+    return CitizenKeys(secret=settings.citizen_key_secret.get_secret_value().encode("utf-8"))
 
 
 def serve_worker_metrics(metrics: Metrics, port: int, host: str = "127.0.0.1") -> None:
@@ -116,6 +122,7 @@ def run_api(settings: Settings, *, host: str, port: int) -> None:
         ledger=build_ledger(settings),
         producer=Producer(bootstrap_servers=servers, client_id="indgang-api"),
         topic=Topics.for_settings(settings).inquiries,
+        citizen_keys=build_citizen_keys(settings),
     )
     app = create_api(
         intake=intake,

@@ -192,6 +192,7 @@ def _inquiry_row(inquiry: Inquiry, now: datetime) -> dict[str, Any]:
         "accepted_at": now,
         "envelope": encode("inquiry", inquiry).decode("utf-8"),
         "publish_count": 0,
+        "citizen_key": inquiry.citizen_key,
     }
 
 
