@@ -7,7 +7,8 @@ PORT ?= 8080
 # The shared held-out set: never trained on, so its figures are the ones to report.
 HELD_OUT ?= data/held-out/shared-held-out.jsonl
 
-.PHONY: run test lint typecheck services clean bench-classify evaluate
+.PHONY: run test lint typecheck services clean bench bench-classify bench-pipeline evaluate chaos \
+	bench-webhook
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -42,3 +43,19 @@ bench-classify: $(STAMP)
 evaluate: $(STAMP)
 	mkdir -p results
 	$(VENV)/bin/indgang evaluate --data $(HELD_OUT) --report results/evaluation.html
+
+# End to end on the embedded broker: ceiling, throughput with 1 and 2 workers, latency at
+# 200/s, worker memory over 100,000 inquiries -> results/pipeline.json and .png (~10 min).
+bench-pipeline: $(STAMP)
+	mkdir -p results
+	$(PY) -m benchmarks.pipeline --out results/pipeline.json
+
+# Sync-mode webhook latency: 100 signed requests/s for 60 s from a second process, against a
+# fresh `indgang run` -> results/webhook-latency.json (p50/p95/p99/max, errors by status).
+bench-webhook: $(STAMP)
+	mkdir -p results
+	$(PY) -m benchmarks.webhook_latency --rate 100 --duration 60 --out results/webhook-latency.json
+
+# The chaos tests with their long load (CI runs the short version inside `make test`).
+chaos: $(STAMP) services
+	$(VENV)/bin/pytest -q -ra -m chaos --chaos-full

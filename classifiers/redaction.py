@@ -1,4 +1,4 @@
-"""Replace CPR numbers, phone numbers, mail addresses and case numbers in free text."""
+"""Replace CPR, phone and case numbers, mail addresses, names and street addresses in free text."""
 
 from __future__ import annotations
 
@@ -15,47 +15,24 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex, compile_prefix_regex, filter_spans
 
-# Known gaps: names, street addresses, CVR/account numbers, dates of birth written as dates
-# and numbers read out in English pass through; a trained model is to catch names.
+from classifiers.number_words import NUMBER_WORDS
+from classifiers.personal_names import name_spans
+from classifiers.street_addresses import address_spans
+
+# Known gaps: names without a cue, a sign-off or a known first name ("Xiaoling skal ..."),
+# addresses without a house number, CVR/account numbers, dates of birth written as dates and
+# numbers read out in English pass through.
 
 CPR: Final = "CPR"
 TELEFON: Final = "TELEFON"
 EMAIL: Final = "EMAIL"
 SAGSNR: Final = "SAGSNR"
+NAVN: Final = "NAVN"
+ADRESSE: Final = "ADRESSE"
 _SPAN_KEY: Final = "personal_data"
 _COMPONENT: Final = "indgang_personal_data"
 _RUN: Final = "NUMBER_RUN"
 
-_UNIT_WORDS: Final = {
-    "nul": 0, "en": 1, "et": 1, "én": 1, "ét": 1, "to": 2, "tre": 3, "fire": 4,
-    "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9,
-}  # fmt: skip
-_TENS_WORDS: Final = {
-    "tyve": 20, "tredive": 30, "tredve": 30, "fyrre": 40, "fyrretyve": 40,
-    "halvtreds": 50, "halvtredsindstyve": 50, "tres": 60, "tresindstyve": 60,
-    "halvfjerds": 70, "halvfjerdsindstyve": 70, "firs": 80, "firsindstyve": 80,
-    "halvfems": 90, "halvfemsindstyve": 90,
-}  # fmt: skip
-_TEEN_WORDS: Final = {
-    "ti": 10, "elleve": 11, "tolv": 12, "tretten": 13, "fjorten": 14, "femten": 15,
-    "seksten": 16, "sytten": 17, "atten": 18, "nitten": 19,
-}  # fmt: skip
-
-
-def _number_words() -> dict[str, str]:
-    """Return every Danish word for 0-99 with the digits a speaker means by it."""
-    words = {word: str(value) for word, value in _UNIT_WORDS.items()}
-    words |= {word: str(value) for word, value in _TEEN_WORDS.items() | _TENS_WORDS.items()}
-    for unit, unit_value in _UNIT_WORDS.items():
-        for tens, tens_value in _TENS_WORDS.items():
-            if unit_value:
-                words[f"{unit}og{tens}"] = str(tens_value + unit_value)
-    return words
-
-
-# Our own table rather than spaCy's Danish number words: those misspell 45 ("femgogfyrre")
-# and count ordinals and "hundrede", which have no digits a caller could be reading out.
-_NUMBER_WORDS: Final = _number_words()
 # Speech-to-text keeps hesitations; a caller pausing mid-number must not split it in two.
 _FILLERS: Final = frozenset({"øh", "øhm", "øhh", "eh", "ehm", "hm", "hmm", "mm", "altså"})
 _DAY_MONTH: Final = r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])"
@@ -96,7 +73,7 @@ _PATTERNS: Final[dict[str, list[list[dict[str, Any]]]]] = {
 
 def _like_num(text: str) -> bool:
     """Return whether a token is a number a caller could be reading out digit by digit."""
-    return _NUMBER_TOKEN.fullmatch(text) is not None or text.lower() in _NUMBER_WORDS
+    return _NUMBER_TOKEN.fullmatch(text) is not None or text.lower() in NUMBER_WORDS
 
 
 def _like_email(text: str) -> bool:
@@ -121,7 +98,7 @@ def _label_for(digits: str) -> str | None:
 
 def _digits(token: Token) -> str:
     """Return the digits a number token stands for."""
-    return _NUMBER_WORDS.get(token.lower_, token.lower_.strip("+."))
+    return NUMBER_WORDS.get(token.lower_, token.lower_.strip("+."))
 
 
 def _windows(run: Span) -> Iterator[Span]:
@@ -147,7 +124,7 @@ def _windows(run: Span) -> Iterator[Span]:
 
 def _spoken_leftover(run: Span) -> bool:
     """Return whether a run is eight or more digits read out as words."""
-    words = [t for t in run if t.lower_ in _NUMBER_WORDS]
+    words = [t for t in run if t.lower_ in NUMBER_WORDS]
     return bool(words) and sum(len(_digits(t)) for t in run if t.lower_ not in _FILLERS) >= 8
 
 
@@ -255,17 +232,32 @@ def _pipeline() -> Language:
     return nlp
 
 
+def _replacements(text: str, doc: Doc) -> list[tuple[int, int, str]]:
+    """Return (start, end, label) of every span to replace, longest first where they overlap."""
+    found = [(s.start_char, s.end_char, s.label_) for s in doc.spans[_SPAN_KEY]]
+    # Names and addresses are shapes of several words with optional parts (floor, postcode);
+    # a regex over the text says that more plainly, and faster, than token patterns.
+    found += [(start, end, NAVN) for start, end in name_spans(text)]
+    found += [(start, end, ADRESSE) for start, end in address_spans(text)]
+    kept: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
+        if all(end <= other_start or start >= other_end for other_start, other_end, _ in kept):
+            kept.append((start, end, label))
+    return kept
+
+
 def _redacted(text: str, doc: Doc) -> str:
-    """Return text with each personal-data span of its doc replaced by its placeholder."""
+    """Return text with each personal-data span found in it replaced by its placeholder."""
     # Right to left, so earlier offsets stay valid and all other text is left byte-identical.
-    for span in sorted(doc.spans[_SPAN_KEY], key=lambda s: s.start_char, reverse=True):
-        end = span.end_char - span.text.endswith(".")
-        text = f"{text[: span.start_char]}[{span.label_}]{text[end:]}"
+    for start, end, label in sorted(_replacements(text, doc), reverse=True):
+        # A sentence's full stop stays standing after the placeholder.
+        end -= text[start:end].endswith(".")
+        text = f"{text[:start]}[{label}]{text[end:]}"
     return text
 
 
 def redact(text: str) -> str:
-    """Return text with CPR, phone, case numbers and mail addresses replaced."""
+    """Return text with CPR, phone and case numbers, mail and home addresses and names replaced."""
     return _redacted(text, _pipeline()(text))
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import cast
 
 import spacy
 from spacy.language import Language
+from spacy.lookups import Table
+from spacy.tokenizer import Tokenizer
 
 from classifiers.redaction import redact_many
 from models.inquiry import Inquiry
@@ -72,14 +75,28 @@ def danish() -> Language:
     return nlp
 
 
+@lru_cache(maxsize=1)
+def _lemma_table() -> Table:
+    return danish().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")  # type: ignore[attr-defined,no-any-return]
+
+
+@lru_cache(maxsize=100_000)
+def _lemma(word: str) -> str:
+    """What the pipeline's lookup lemmatiser makes of a word: its table entry, else the word."""
+    # Looked up here, once per distinct word, rather than by running the lemmatiser component
+    # on every token of every inquiry: same table, same result, a tenth of the time.
+    found = _lemma_table().get(word, word)
+    lemma = found if isinstance(found, str) else found[0]
+    return str(lemma) or word
+
+
 def lemma_texts(texts: Sequence[str], *, batch_size: int = 256) -> list[str]:
     """Lower-cased lemmas, punctuation dropped, placeholders like [CPR] kept whole."""
     out = []
+    tokenizer = cast(Tokenizer, danish().tokenizer)
     # The lookup table is lower case: "Skraldespandene" is only found as "skraldespandene".
-    for doc in danish().pipe((text.lower() for text in texts), batch_size=batch_size):
-        lemmas = [
-            token.lemma_ or token.text for token in doc if not (token.is_punct or token.is_space)
-        ]
+    for doc in tokenizer.pipe((text.lower() for text in texts), batch_size=batch_size):
+        lemmas = [_lemma(token.text) for token in doc if not (token.is_punct or token.is_space)]
         out.append(" ".join(lemmas))
     return out
 

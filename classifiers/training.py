@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 
 from classifiers.baseline import HYPERPARAMETERS, BaselineClassifier, library_versions
+from classifiers.catalogue_phrases import catalogue_phrases, phrases_hash
 from classifiers.dataset import DEFAULT_SEED, LabelledInquiry, data_hash, load_labelled
 from models.errors import ClassifierError
 from models.labels import expected_action
@@ -44,6 +45,9 @@ class TrainReport(BaseModel):
     data_files: list[str]
     held_out_files: list[str]
     n_train: int
+    # Catalogue and knowledge-base phrases the area head also learnt from (config/data/).
+    n_area_phrases: int
+    area_phrases_hash: str
     n_held_out: int
     n_held_out_urgent: int
     urgent_threshold: float
@@ -99,7 +103,8 @@ def train(
     records = load_labelled(data_paths)
     held_out = load_labelled(held_out_paths)
     _refuse_leaks(records, held_out)
-    model = BaselineClassifier().fit(records, seed=seed)
+    phrases = catalogue_phrases()
+    model = BaselineClassifier().fit(records, seed=seed, area_phrases=phrases)
     report = TrainReport(
         model_version=model.model_version,
         data_hash=data_hash(records),
@@ -108,6 +113,8 @@ def train(
         data_files=[_relative(p) for p in data_paths],
         held_out_files=[_relative(p) for p in held_out_paths],
         n_train=len(records),
+        n_area_phrases=len(phrases),
+        area_phrases_hash=phrases_hash(phrases),
         n_held_out=len(held_out),
         n_held_out_urgent=sum(record.labels.urgent for record in held_out),
         urgent_threshold=model.urgent_threshold,

@@ -25,6 +25,7 @@ from classifiers.baseline import (
     feature_matrix_input,
     scaled_probabilities,
 )
+from classifiers.catalogue_phrases import AreaPhrase, catalogue_phrases
 from classifiers.dataset import DEFAULT_SEED, LabelledInquiry, load_labelled
 from classifiers.evaluation import routing_shares
 from config.catalogue import Catalogue, load_catalogue
@@ -70,10 +71,15 @@ class OutOfFold:
 
 
 def cross_validated_classifications(
-    records: Sequence[LabelledInquiry], *, folds: int = DEFAULT_FOLDS, seed: int = DEFAULT_SEED
+    records: Sequence[LabelledInquiry],
+    *,
+    folds: int = DEFAULT_FOLDS,
+    seed: int = DEFAULT_SEED,
+    area_phrases: Sequence[AreaPhrase] = (),
 ) -> OutOfFold:
-    """Fit BaselineClassifier on all but one of `folds` folds (stratified by service area)
-    and classify the fold left out, so every record gets an out-of-fold classification."""
+    """Fit BaselineClassifier on all but one of `folds` folds (stratified by service area),
+    with every area phrase, and classify the fold left out, so every record gets an
+    out-of-fold classification."""
     areas = np.array([r.labels.service_area for r in records])
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     raw: list[Classification | None] = [None] * len(records)
@@ -83,7 +89,9 @@ def cross_validated_classifications(
     classes: dict[str, list[list[str]]] = {h: [[]] * len(records) for h in CALIBRATED_HEADS}
     fold_of = np.zeros(len(records), dtype=int)
     for k, (train_idx, test_idx) in enumerate(cv.split(np.zeros(len(records)), areas)):
-        model = BaselineClassifier().fit([records[i] for i in train_idx], seed=seed)
+        model = BaselineClassifier().fit(
+            [records[i] for i in train_idx], seed=seed, area_phrases=area_phrases
+        )
         model.temperatures = {h: 1.0 for h in CALIBRATED_HEADS}
         inquiries = [records[i].to_inquiry() for i in test_idx]
         predicted = model.classify_batch(inquiries)
@@ -229,7 +237,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     paths = sorted(p for d in TRAINING_DIRS for p in d.glob("*.jsonl"))
     records = load_labelled(paths)
-    oof = cross_validated_classifications(records, folds=args.folds, seed=args.seed)
+    oof = cross_validated_classifications(
+        records, folds=args.folds, seed=args.seed, area_phrases=catalogue_phrases()
+    )
     all_rows = np.arange(len(records))
     # The temperature to ship: fitted on every out-of-fold prediction.
     shipped = {h: fit_temperature(oof, h, all_rows) for h in CALIBRATED_HEADS}

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
 
     environment: Literal["local", "test", "production"] = "local"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # JSON lines for log shippers; "text" reads better at a terminal. Both are redacted.
+    log_format: Literal["json", "text"] = "json"
 
     # Kafka: unset means "start the embedded Tansu broker".
     kafka_bootstrap_servers: str | None = None
@@ -89,8 +91,11 @@ class Settings(BaseSettings):
     # Tansu answers a JoinGroup after half the session timeout; Kafka refuses sessions under 6 s.
     consumer_session_timeout_s: float = Field(default=6.0, ge=6.0, le=300.0)
     consumer_heartbeat_s: float = Field(default=2.0, gt=0.0)
+    # Tansu holds a fetch for this long even when records are there (streams/fast_fetch.py).
+    consumer_fetch_max_wait_ms: int = Field(default=20, ge=1, le=1500)
     worker_batch_size: int = Field(default=200, ge=1, le=10_000)
-    worker_batch_wait_s: float = Field(default=0.05, gt=0.0, le=5.0)
+    # Short: at a steady 200/s a batch fills in milliseconds, and every item waits this long.
+    worker_batch_wait_s: float = Field(default=0.01, gt=0.0, le=5.0)
 
     database_url: str = "sqlite:///var/indgang.db"
     data_dir: Path = Path("var")

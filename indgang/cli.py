@@ -10,6 +10,7 @@ import click
 from config.settings import Settings, load_settings
 from indgang.logs import configure_logging
 from models.errors import IndgangError
+from models.labels import DEPARTMENTS
 
 
 class _Context:
@@ -20,7 +21,7 @@ class _Context:
     def settings(self, **overrides: object) -> Settings:
         if self._settings is None or overrides:
             self._settings = load_settings(self.config_file, **overrides)
-            configure_logging(self._settings.log_level)
+            configure_logging(self._settings.log_level, self._settings.log_format)
         return self._settings
 
 
@@ -90,6 +91,23 @@ def api(ctx: _Context, host: str | None, port: int | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(min=0, max=65535),
+    default=0,
+    show_default=True,
+    help="Serve Prometheus metrics at this port; 0 disables them.",
+)
+@click.option("--metrics-host", default="127.0.0.1", show_default=True)
+@pass_ctx
+def mail(ctx: _Context, metrics_port: int, metrics_host: str) -> None:
+    """Run the mail connector: shared mailboxes in over IMAP, receipts out over SMTP."""
+    from indgang.runtime import run_mail
+
+    run_mail(ctx.settings(), metrics_port=metrics_port, metrics_host=metrics_host)
+
+
+@cli.command()
 @pass_ctx
 def migrate(ctx: _Context) -> None:
     """Apply the ledger's database migrations."""
@@ -123,14 +141,43 @@ def classify(ctx: _Context, batch_size: int) -> None:
 @click.option("--url", default="http://127.0.0.1:8080", show_default=True)
 @click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait.")
 @click.option("--concurrency", type=int, default=16, show_default=True)
-def send(file: Path, url: str, timeout: float, concurrency: int) -> None:
-    """Post inquiries (JSON lines) to a running engine and print each decision once made."""
+@click.option("--client", "client_id", default="local-dev", show_default=True, help="Bot client.")
+@click.option(
+    "--secret",
+    envvar="INDGANG_SEND_SECRET",
+    default=None,
+    help="The client's secret (default: from the settings' bot_clients).",
+)
+@pass_ctx
+def send(
+    ctx: _Context,
+    file: Path,
+    url: str,
+    timeout: float,
+    concurrency: int,
+    client_id: str,
+    secret: str | None,
+) -> None:
+    """Post inquiries (JSON lines), signed as a bot client, and print each decision once made."""
     import asyncio
 
     from indgang.send_file import send_file
 
+    if secret is None:
+        known = {c.id: c.secret for c in ctx.settings().bot_clients}
+        if client_id not in known:
+            raise click.UsageError(f"client {client_id!r} is not in the settings; give --secret")
+        secret = known[client_id].get_secret_value()
     code = asyncio.run(
-        send_file(file, base_url=url, timeout_s=timeout, concurrency=concurrency, out=sys.stdout)
+        send_file(
+            file,
+            base_url=url,
+            timeout_s=timeout,
+            concurrency=concurrency,
+            out=sys.stdout,
+            client_id=client_id,
+            secret=secret,
+        )
     )
     sys.exit(code)
 
@@ -160,15 +207,44 @@ def _jsonl_files(paths: tuple[Path, ...]) -> list[Path]:
 )
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Artifact path.")
 @click.option("--seed", type=int, default=20261121, show_default=True)
+@click.option(
+    "--with-feedback",
+    is_flag=True,
+    help="Also train on operators' corrections in the ledger, exported redacted first.",
+)
+@click.option(
+    "--feedback-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("data/feedback/corrections.jsonl"),
+    show_default=True,
+    help="Where --with-feedback writes the corrections (git-ignored).",
+)
+@pass_ctx
 def train(
-    data_paths: tuple[Path, ...], held_out_paths: tuple[Path, ...], out: Path | None, seed: int
+    ctx: _Context,
+    data_paths: tuple[Path, ...],
+    held_out_paths: tuple[Path, ...],
+    out: Path | None,
+    seed: int,
+    with_feedback: bool,
+    feedback_file: Path,
 ) -> None:
     """Train the classifier reproducibly and write the artifact with its held-out metrics."""
     from classifiers.training import DEFAULT_ARTIFACT
     from classifiers.training import train as train_model
 
+    files = _jsonl_files(data_paths)
+    if with_feedback:
+        from indgang.runtime import build_ledger
+        from queues.feedback_export import export_corrections
+
+        engine = build_ledger(ctx.settings()).engine
+        count = export_corrections(engine=engine, path=feedback_file)
+        # stderr, so stdout stays the report's JSON.
+        click.echo(f"{count} corrected inquiries exported to {feedback_file}", err=True)
+        files.append(feedback_file)
     report = train_model(
-        data_paths=_jsonl_files(data_paths),
+        data_paths=files,
         held_out_paths=_jsonl_files(held_out_paths),
         out_path=out or DEFAULT_ARTIFACT,
         seed=seed,
@@ -264,6 +340,96 @@ def replay(
         source_file=source_file,
     )
     click.echo(format_report(report))
+
+
+@cli.group(name="operators")
+def operators_group() -> None:
+    """Dashboard accounts: operators, case workers and supervisors."""
+
+
+@operators_group.command(name="create")
+@click.option("--username", required=True, help="Sign-in name: a-z, 0-9, '.', '_', '-'.")
+@click.option("--name", "display_name", required=True, help="Name shown in the dashboard.")
+@click.option(
+    "--role",
+    type=click.Choice(["operator", "caseworker", "supervisor"]),
+    required=True,
+    help="A supervisor sees every queue; the others their department's.",
+)
+@click.option("--department", type=click.Choice(DEPARTMENTS), default=None)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from stdin instead of prompting."
+)
+@pass_ctx
+def operators_create(
+    ctx: _Context,
+    username: str,
+    display_name: str,
+    role: str,
+    department: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create an account; the first supervisor is made this way."""
+    from indgang.runtime import build_ledger
+    from queues.accounts import Accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    accounts = Accounts(build_ledger(ctx.settings(), migrate=True).engine)
+    created = accounts.create(
+        username=username,
+        display_name=display_name,
+        password=password,
+        role=role,  # type: ignore[arg-type]
+        department=department,
+    )
+    where = created.department or "every department"
+    click.echo(f"created {created.role} {created.username} ({where})")
+
+
+@operators_group.command(name="list")
+@pass_ctx
+def operators_list(ctx: _Context) -> None:
+    """List the active accounts."""
+    from indgang.runtime import build_ledger
+    from queues.accounts import Accounts
+
+    for person in Accounts(build_ledger(ctx.settings()).engine).list():
+        department = person.department or "-"
+        click.echo(f"{person.username}\t{person.role}\t{department}\t{person.display_name}")
+
+
+@cli.group(name="queues")
+def queues_group() -> None:
+    """Department queues."""
+
+
+@queues_group.command(name="rebuild")
+@pass_ctx
+def queues_rebuild(ctx: _Context) -> None:
+    """Rebuild queue state in the ledger by replaying the queue-events topic from its start."""
+    import asyncio
+
+    from indgang.runtime import bootstrap_servers, build_ledger
+    from queues.projection import rebuild
+    from queues.topic_reader import read_queue_events
+    from streams.topics import Topics
+
+    settings = ctx.settings()
+    read = asyncio.run(
+        read_queue_events(
+            bootstrap_servers=bootstrap_servers(settings),
+            topic=Topics.for_settings(settings).queue_events,
+        )
+    )
+    results = rebuild(engine=build_ledger(settings, migrate=True).engine, events=read.events)
+    applied = sum(r.applied for r in results)
+    click.echo(
+        f"replayed {len(results)} queue events: {applied} applied, "
+        f"{len(results) - applied} not applied; {read.unreadable} unreadable messages skipped"
+    )
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""`indgang send`: post a file of inquiries to a running engine and report each decision."""
+"""`indgang send`: post a file of inquiries, signed as a bot client, and report each decision."""
 
 from __future__ import annotations
 
@@ -10,11 +10,22 @@ from typing import IO, Any
 
 import httpx
 
+from connectors.signing import signed_headers
+
 POLL_S = 0.2
+# Ask for the decision in the answer; an inquiry not decided by then is polled for.
+WAIT_S = 10
 
 
 async def send_file(
-    path: Path, *, base_url: str, timeout_s: float, concurrency: int, out: IO[str]
+    path: Path,
+    *,
+    base_url: str,
+    timeout_s: float,
+    concurrency: int,
+    out: IO[str],
+    client_id: str,
+    secret: str,
 ) -> int:
     """Post every line, then wait for every decision; exit code 0 only if all were decided."""
     lines = await asyncio.to_thread(lambda: path.read_bytes().splitlines())
@@ -24,7 +35,8 @@ async def send_file(
 
         async def one(number: int, raw: bytes) -> dict[str, Any]:
             async with limit:
-                return await _send_one(client, number, raw, deadline)
+                headers = signed_headers(client_id=client_id, secret=secret, body=raw)
+                return await _send_one(client, number, raw, headers, deadline)
 
         results = await asyncio.gather(
             *(one(n, raw) for n, raw in enumerate(lines, start=1) if raw.strip())
@@ -35,17 +47,19 @@ async def send_file(
 
 
 async def _send_one(
-    client: httpx.AsyncClient, number: int, raw: bytes, deadline: float
+    client: httpx.AsyncClient, number: int, raw: bytes, headers: dict[str, str], deadline: float
 ) -> dict[str, Any]:
+    headers = {**headers, "content-type": "application/json", "prefer": f"wait={WAIT_S}"}
     try:
-        response = await client.post(
-            "/v1/inquiries", content=raw, headers={"content-type": "application/json"}
-        )
+        response = await client.post("/v1/inquiries", content=raw, headers=headers)
     except httpx.HTTPError as exc:
         return {"line": number, "error": f"could not post: {exc}"}
     if response.status_code not in (200, 202):
         return {"line": number, "status": response.status_code, "error": _error(response)}
-    inquiry_id = response.json()["id"]
+    receipt = response.json()
+    inquiry_id = receipt["id"]
+    if receipt.get("decision"):
+        return {"line": number, "id": inquiry_id, "decision": receipt["decision"]}
     while time.monotonic() < deadline:
         try:
             state = await client.get(f"/v1/inquiries/{inquiry_id}")

@@ -95,11 +95,17 @@ class Supervisor:
         if self.config_file is not None:
             base += ["--config", str(self.config_file)]
         host = self.settings.http_host
-        return [
+        children = [
             # The worker's metrics sit next to the HTTP side: http port + 1, on loopback.
             Child("worker", [*base, "worker", "--metrics-port", str(self.port + 1)], env),
             Child("api", [*base, "api", "--host", host, "--port", str(self.port)], env),
         ]
+        if self.settings.mailboxes:
+            # The mail connector's metrics: http port + 2, on loopback.
+            children.append(
+                Child("mail", [*base, "mail", "--metrics-port", str(self.port + 2)], env)
+            )
+        return children
 
     def _watch(self) -> None:
         broker = self.broker

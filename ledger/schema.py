@@ -152,3 +152,24 @@ class MailMessageRow(Base):
     receipt_state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     receipt_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CallRow(Base):
+    """A phone call reported by the telephony platform or voicebot, by its call id.
+
+    The caller's number is never kept: it only feeds the citizen key of the call's inquiry.
+    The call id is the handle for calling back through the telephony platform.
+    """
+
+    __tablename__ = "calls"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The transcript's inquiry, or the abandoned call's when the caller hung up before one.
+    inquiry_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    transcript_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hung_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Whether the caller hung up before the routing decision (None while still on the line).
+    hung_up_before_decision: Mapped[bool | None] = mapped_column(Boolean)
+    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, func, inspect, select, update
+from sqlalchemy import Engine, bindparam, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -150,6 +150,21 @@ class Ledger:
             )
             return InquiryStatus(
                 inquiry_id, _status(row), row.channel, utc(row.accepted_at), decision
+            )
+
+    def store_redacted(self, *, redacted: Mapping[str, str]) -> None:
+        """Keep inquiries' texts with personal data replaced (by id); the first one stands."""
+        if not redacted:
+            return
+        inquiries = Base.metadata.tables[InquiryRow.__tablename__]
+        stmt = (
+            update(inquiries)
+            .where(inquiries.c.id == bindparam("b_id"), inquiries.c.redacted_text.is_(None))
+            .values(redacted_text=bindparam("b_text"))
+        )
+        with self._session() as session:
+            session.connection().execute(
+                stmt, [{"b_id": key, "b_text": text} for key, text in redacted.items()]
             )
 
     def counts(self) -> dict[str, int]:

@@ -44,3 +44,55 @@ class ModelNotTrained(ClassifierError):
 
 class PayloadTooLarge(PayloadError):
     """A body exceeds the configured size limit."""
+
+
+class MailParseError(PayloadError):
+    """A mail cannot be read as an inquiry; `code` is one of a few fixed values, for metrics."""
+
+    def __init__(self, reason: str, *, code: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+class MailServerError(IndgangError):
+    """An IMAP or SMTP server cannot be reached or refused a request."""
+
+
+class AccountError(IndgangError):
+    """An operator account cannot be created or changed as asked; carries the reason."""
+
+
+class ActionRefused(IndgangError):
+    """An operator's action on a queue item is not allowed now; the message says why."""
+
+
+class SignatureError(IndgangError):
+    """A webhook request cannot be authenticated; carries the reason given to the client."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Unsigned(SignatureError):
+    """Signature headers are missing."""
+
+
+class UnknownClient(SignatureError):
+    """The request names a bot client that is not configured."""
+
+
+class BadSignature(SignatureError):
+    """The signature does not match the body and timestamp, or is malformed."""
+
+
+class StaleSignature(SignatureError):
+    """The signed timestamp is outside the allowed window: a replay or a wrong clock."""
+
+
+class IdempotencyConflict(PayloadError):
+    """An Idempotency-Key was used again with a different body."""
+
+
+class CallbackFailed(IndgangError):
+    """A decision callback to a bot client was not accepted; carries the reason."""

@@ -32,6 +32,11 @@ def decide(
     """
     policy = catalogue.policy
     conf = classification.confidence
+    if inquiry.source.get("abandoned") is True:
+        # The caller hung up before saying anything: there is no question to route, only a
+        # person to call back, which the general entrance does.
+        reason = "abandoned call: the general entrance calls back"
+        return _queue(inquiry, classification, catalogue, FALLBACK_SERVICE_AREA, now, reason)
     if conf.service_area < policy.thresholds.service_area_fallback:
         reason = f"service area uncertain ({conf.service_area:.2f}); a person at the entrance"
         return _queue(inquiry, classification, catalogue, FALLBACK_SERVICE_AREA, now, reason)

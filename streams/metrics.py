@@ -7,19 +7,44 @@ of time series stays bounded and no personal data reaches the monitoring system.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, Info
 
-from models.errors import LedgerUnavailable, PayloadError, PayloadTooLarge
+from models.errors import (
+    BadSignature,
+    IdempotencyConflict,
+    LedgerUnavailable,
+    PayloadError,
+    PayloadTooLarge,
+    StaleSignature,
+    UnknownClient,
+    Unsigned,
+)
+from models.labels import CHANNELS, DEPARTMENTS, SERVICE_AREAS
 
 if TYPE_CHECKING:
     from streams.processor import BatchOutcome
 
-RejectReason = Literal["too_large", "not_utf8", "not_json", "invalid", "unavailable"]
+RejectReason = Literal[
+    "too_large",
+    "not_utf8",
+    "not_json",
+    "invalid",
+    "unavailable",
+    # The bot webhook: authentication and Idempotency-Key refusals.
+    "unsigned",
+    "unknown_client",
+    "bad_signature",
+    "stale",
+    "idempotency_conflict",
+]
 REJECT_REASONS: tuple[RejectReason, ...] = get_args(RejectReason)
 HEADS = ("service_area", "type", "complexity", "urgent")
+# The kinds of models.queue_events an operator causes (enqueued is the worker's).
+OPERATOR_ACTIONS = ("claimed", "released", "transferred", "resolved", "relabelled")
 CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 # From a fast path (under a second) to a redelivery after minutes.
 DECISION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)
@@ -38,6 +63,16 @@ class Metrics:
     model: Info
     dead_letters: Counter
     redelivered: Counter
+    # Bot callbacks, labelled by client id: ids come from settings, so they are bounded.
+    callbacks: Counter
+    callback_failures: Counter
+    # Dashboard actions by kind, and transfers by the queue left (one of 28 service areas).
+    operator_actions: Counter
+    transfers: Counter
+    # Mail connector: mailbox names come from settings, reasons and outcomes from fixed sets.
+    mail_received: Counter
+    mail_parked: Counter
+    mail_receipts: Counter
 
     def reject(self, reason: RejectReason) -> None:
         """Count a refused POST under one of the fixed reasons."""
@@ -46,6 +81,32 @@ class Metrics:
     def set_model(self, *, model_version: str, policy_version: str) -> None:
         """Name the model and routing policy this process decides with."""
         self.model.info({"model_version": model_version, "policy_version": policy_version})
+
+    # A labelled counter has no series until its first event, and Prometheus' increase()
+    # cannot see an event that makes the series: the first dead letter would never alert.
+    # So the HTTP side and the worker create their known series at 0 when they start.
+    def start_intake_at_zero(self, *, clients: Sequence[str]) -> None:
+        """Create the HTTP side's series: channels, reasons, operator actions, transfers."""
+        for channel in CHANNELS:
+            self.inquiries_accepted.labels(channel=channel)
+        for reason in REJECT_REASONS:
+            self.inquiries_rejected.labels(reason=reason)
+        for action in OPERATOR_ACTIONS:
+            self.operator_actions.labels(action=action)
+        for area in SERVICE_AREAS:
+            self.transfers.labels(from_service_area=area)
+        for client in clients:
+            self.callback_failures.labels(client=client)
+
+    def start_routing_at_zero(self, *, source_topic: str) -> None:
+        """Create the worker's series: decisions by channel, department and action; dead letters."""
+        for channel in CHANNELS:
+            for department in DEPARTMENTS:
+                for action in ("resolve", "queue"):
+                    self.decisions.labels(channel=channel, department=department, action=action)
+        for head in HEADS:
+            self.classifier_confidence.labels(head=head)
+        self.dead_letters.labels(topic=source_topic)
 
     def record_outcome(self, outcome: BatchOutcome) -> None:
         """Count a published batch: its standing decisions, their timing and its dead letters."""
@@ -70,10 +131,22 @@ class Metrics:
             self.dead_letters.labels(topic=dead_letter.source_topic).inc()
 
 
+_SIGNATURE_REASONS: tuple[tuple[type[Exception], RejectReason], ...] = (
+    (Unsigned, "unsigned"),
+    (UnknownClient, "unknown_client"),
+    (BadSignature, "bad_signature"),
+    (StaleSignature, "stale"),
+    (IdempotencyConflict, "idempotency_conflict"),
+)
+
+
 def reject_reason(exc: Exception) -> RejectReason:
     """The fixed reason for an exception that refused a POST."""
     if isinstance(exc, LedgerUnavailable):
         return "unavailable"
+    for kind, name in _SIGNATURE_REASONS:
+        if isinstance(exc, kind):
+            return name
     if isinstance(exc, PayloadTooLarge):
         return "too_large"
     if isinstance(exc, PayloadError) and exc.detail is None:
@@ -135,6 +208,48 @@ def create_metrics(registry: CollectorRegistry | None = None) -> Metrics:
         redelivered=Counter(
             "indgang_redelivered",
             "Undecided inquiries published again by the redeliverer.",
+            registry=registry,
+        ),
+        callbacks=Counter(
+            "indgang_callbacks",
+            "Decision callbacks to bot clients, by client and outcome (delivered, retry, failed).",
+            ["client", "outcome"],
+            registry=registry,
+        ),
+        callback_failures=Counter(
+            "indgang_callback_failures",
+            "Callbacks parked on the callback dead-letter topic after their last try.",
+            ["client"],
+            registry=registry,
+        ),
+        operator_actions=Counter(
+            "indgang_operator_actions",
+            "Operators' actions on queue items (claimed, released, transferred, ...).",
+            ["action"],
+            registry=registry,
+        ),
+        transfers=Counter(
+            "indgang_transfers",
+            "Queue items operators moved to another queue, by the queue they left.",
+            ["from_service_area"],
+            registry=registry,
+        ),
+        mail_received=Counter(
+            "indgang_mail_received",
+            "Mails taken in from a shared mailbox as new inquiries.",
+            ["mailbox"],
+            registry=registry,
+        ),
+        mail_parked=Counter(
+            "indgang_mail_parked",
+            "Mails that could not be read, parked in the Indgang/Fejl folder, by reason.",
+            ["mailbox", "reason"],
+            registry=registry,
+        ),
+        mail_receipts=Counter(
+            "indgang_mail_receipts",
+            "Receipts to mail senders by outcome (sent, suppressed, failed, deferred).",
+            ["outcome"],
             registry=registry,
         ),
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from classifiers.base import Classifier
+from classifiers.redaction import redact_many
 from config.catalogue import Catalogue
 from ledger.store import Ledger
 from models.classification import Classification, HeadConfidence
@@ -100,6 +101,10 @@ class InquiryProcessor:
             for i, c in zip(batch, self._classify(batch), strict=True)
         ]
         outcome.decisions = self.ledger.record_decisions(decided=decided)
+        # Operators see queued inquiries redacted unless their role allows more; redact once here.
+        queued = [d.inquiry_id for d in outcome.decisions if d.action == "queue"]
+        redacted = redact_many([inquiries[i].text for i in queued])
+        self.ledger.store_redacted(redacted=dict(zip(queued, redacted, strict=True)))
         outcome.queue_events = [
             ItemEnqueued(
                 # A fixed id lets consumers drop the copy a redelivery makes.

@@ -11,7 +11,9 @@ import faust
 
 from config.settings import Settings
 from models.errors import BrokerError, LedgerError
-from models.wire import encode
+from models.wire import DeadLetter, encode
+from streams.consumer_lag import router_group
+from streams.fast_fetch import fast_fetch_app
 from streams.metrics import Metrics
 from streams.processor import BatchOutcome, InquiryProcessor, RawMessage
 from streams.topics import Topics
@@ -28,11 +30,13 @@ def create_app(
     bootstrap_servers: str,
     processor: InquiryProcessor,
     metrics: Metrics | None = None,
+    project: Callable[[Sequence[RawMessage]], Sequence[DeadLetter]] | None = None,
 ) -> faust.App:
-    """A Faust app with one agent that routes batches of inquiries."""
+    """A Faust app routing batches of inquiries and, given `project`, materialising queue events."""
     topics = Topics.for_settings(settings)
-    app = faust.App(
-        f"{settings.topic_prefix}-router",
+    app = fast_fetch_app(
+        router_group(settings),
+        fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
         broker=[f"kafka://{server}" for server in bootstrap_servers.split(",")],
         store="memory://",
         value_serializer="raw",
@@ -88,7 +92,44 @@ def create_app(
                 [_raw(e) for e in events], processor=processor, publish=publish, metrics=metrics
             )
 
+    async def park(dead_letters: Sequence[DeadLetter]) -> None:
+        futures = [
+            await sinks[topics.dead_letters].send(
+                key=(dl.key or "").encode(), value=encode("dead_letter", dl)
+            )
+            for dl in dead_letters
+        ]
+        for future in futures:
+            await future
+
+    if project is not None:
+        # Events from every process (HTTP replicas, this worker's own enqueued events) meet
+        # here, so the ledger's queue state follows the topic whoever published.
+        @app.agent(sinks[topics.queue_events], name="project-queue-events")
+        async def project_queue_events(stream: faust.StreamT[Any]) -> None:
+            async for events in stream.take_events(  # type: ignore[attr-defined]
+                settings.worker_batch_size, within=settings.worker_batch_wait_s
+            ):
+                await handle_projection([_raw(e) for e in events], project=project, park=park)
+
     return app
+
+
+async def handle_projection(
+    messages: Sequence[RawMessage],
+    *,
+    project: Callable[[Sequence[RawMessage]], Sequence[DeadLetter]],
+    park: Callable[[Sequence[DeadLetter]], Awaitable[None]],
+) -> None:
+    """Apply one batch of queue events; never raise, as Faust acks the batch even then."""
+    where = _where(messages)
+    try:
+        dead_letters = await _retrying(lambda: asyncio.to_thread(project, messages), where)
+        if dead_letters:
+            await _retrying(lambda: park(dead_letters), where)
+    except Exception:
+        # A bug, not an outage: `indgang queues rebuild` replays the topic into the ledger.
+        log.exception("queue events %s failed; left for a rebuild", where)
 
 
 async def handle_batch(
@@ -107,10 +148,28 @@ async def handle_batch(
             # Once per published batch result; a redelivered duplicate of an inquiry decided
             # earlier is counted twice (its standing decision comes back). Accepted for now.
             metrics.record_outcome(outcome)
+        log_decisions(outcome)
     except Exception:
         # A bug, not an outage: the ledger still holds these inquiries undecided, so the
         # redeliverer brings them back; the worker goes on with the next batch.
         log.exception("batch %s failed; left for redelivery", where)
+
+
+def log_decisions(outcome: BatchOutcome) -> None:
+    """One INFO line per published decision: ids and labels as fields, never the text."""
+    for decision in outcome.decisions:
+        inquiry = outcome.inquiries.get(decision.inquiry_id)
+        log.info(
+            "decided %s",
+            decision.action,
+            extra={
+                "inquiry_id": decision.inquiry_id,
+                "channel": inquiry.channel if inquiry is not None else None,
+                "action": decision.action,
+                "queue": decision.queue,
+                "department": decision.classification.department,
+            },
+        )
 
 
 async def _retrying(step: Callable[[], Awaitable[T]], where: str) -> T:

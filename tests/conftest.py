@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 
 from config.catalogue import Catalogue, load_catalogue
 from ledger.database import make_engine
@@ -19,6 +20,7 @@ from ledger.store import Ledger
 from models.classification import Classification, HeadConfidence
 from models.inquiry import Inquiry
 from models.labels import department_of
+from queues.accounts import Accounts, Operator
 from streams.embedded_broker import EmbeddedBroker
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,6 +28,11 @@ REPO = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(
     "INDGANG_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """--chaos-full: run the chaos tests with their long load instead of CI's short one."""
+    parser.addoption("--chaos-full", action="store_true", help="long chaos runs")
 
 
 @pytest.fixture(autouse=True)
@@ -129,3 +136,27 @@ def broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
 def now() -> datetime:
     """A fixed Friday morning in Aarhus, 2026-11-20 09:00 local."""
     return datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def make_operator() -> Callable[..., Operator]:
+    """Factory for signed-in operators; a plain operator of MTM unless overridden."""
+
+    def make(**overrides: Any) -> Operator:
+        fields: dict[str, Any] = {
+            "username": f"op-{uuid.uuid4().hex[:8]}",
+            "display_name": "Test Operatør",
+            "role": "operator",
+            "department": "MTM",
+        }
+        fields.update(overrides)
+        return Operator(**fields)
+
+    return make
+
+
+@pytest.fixture
+def accounts(ledger: Ledger) -> Accounts:
+    """Accounts on the test ledger, with a cheap argon2 setting so tests stay quick."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return Accounts(ledger.engine, hasher=cheap)

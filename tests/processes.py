@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,11 +10,15 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from config.settings import DEV_BOT_SECRET
+from connectors.signing import signed_headers
 from ledger.database import make_engine
 from ledger.store import Ledger
+from queues.accounts import Accounts, Operator
 
 
 def child_pids(parent: int) -> dict[int, str]:
@@ -63,6 +68,54 @@ class RunningEngine:
             if f" {role}" in cmdline and "indgang" in cmdline:
                 return pid
         return None
+
+    def post_inquiry(
+        self,
+        payload: dict[str, Any] | bytes,
+        *,
+        headers: dict[str, str] | None = None,
+        client: httpx.Client | None = None,
+    ) -> httpx.Response:
+        """POST an inquiry signed as the local development bot client."""
+        return self.post_signed("/v1/inquiries", payload, headers=headers, client=client)
+
+    def post_signed(
+        self,
+        path: str,
+        payload: dict[str, Any] | bytes,
+        *,
+        headers: dict[str, str] | None = None,
+        client: httpx.Client | None = None,
+    ) -> httpx.Response:
+        """POST a body signed as the local development bot client (the embedded default)."""
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
+        signed = signed_headers(client_id="local-dev", secret=DEV_BOT_SECRET, body=body)
+        all_headers = {"content-type": "application/json", **signed, **(headers or {})}
+        if client is not None:
+            return client.post(f"{self.base_url}{path}", content=body, headers=all_headers)
+        return httpx.post(f"{self.base_url}{path}", content=body, headers=all_headers, timeout=30)
+
+    def create_operator(
+        self,
+        *,
+        username: str,
+        password: str,
+        role: str = "operator",
+        department: str | None = None,
+        display_name: str | None = None,
+    ) -> Operator:
+        """An account for the dashboard in the engine's ledger, as `indgang operators create`."""
+        engine = make_engine(self.database_url)
+        try:
+            return Accounts(engine).create(
+                username=username,
+                display_name=display_name or username,
+                password=password,
+                role=role,  # type: ignore[arg-type]
+                department=department,
+            )
+        finally:
+            engine.dispose()
 
     def healthy(self) -> bool:
         """True when /healthz answers 200 with the broker connected."""

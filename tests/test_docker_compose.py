@@ -57,8 +57,15 @@ REQUIRED_KRAFT_VARIABLES = frozenset(
 OPERATOR_ENVIRONMENT = {
     "POSTGRES_PASSWORD": "s3cure-db-pass",
     "INDGANG_SECRET_KEY": "a-long-random-production-secret-value",
+    "INDGANG_CITIZEN_KEY_SECRET": "another-long-random-production-value",
+    "INDGANG_BOT_CLIENTS": '[{"id": "muni-chat", "secret": "a-third-long-random-value"}]',
 }
-REQUIRED_FROM_OPERATOR = ("POSTGRES_PASSWORD", "INDGANG_SECRET_KEY")
+REQUIRED_FROM_OPERATOR = (
+    "POSTGRES_PASSWORD",
+    "INDGANG_SECRET_KEY",
+    "INDGANG_CITIZEN_KEY_SECRET",
+    "INDGANG_BOT_CLIENTS",
+)
 
 _REFERENCE = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 _INDGANG_NAME = re.compile(r"\bINDGANG_[A-Z0-9_]+\b")

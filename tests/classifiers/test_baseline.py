@@ -222,3 +222,45 @@ def test_an_artifact_with_bad_temperatures_is_refused(
     )
     with pytest.raises(ClassifierError, match="features, heads and temperatures"):
         BaselineClassifier.load(path)
+
+
+def test_the_compiled_weights_give_scikit_learns_probabilities(
+    shipped: BaselineClassifier, shared_records: list[LabelledInquiry]
+) -> None:
+    import numpy as np
+
+    from classifiers.baseline import feature_matrix_input
+
+    inquiries = [record.to_inquiry() for record in shared_records[::10]]
+    assert shipped._features is not None and shipped._compiled is not None
+    matrix = shipped._features.transform(feature_matrix_input(inquiries))
+    logits = shipped._compiled.logits(inquiries)
+    for head in ("service_area", "type", "complexity"):
+        expected = shipped._heads[head].predict_proba(matrix)
+        found = np.exp(logits[head] - logits[head].max(axis=1, keepdims=True))
+        assert np.allclose(found / found.sum(axis=1, keepdims=True), expected, atol=1e-9)
+    urgent = list(shipped._heads["urgent"].classes_).index(True)
+    assert np.allclose(
+        shipped._compiled.urgent_probability(logits["urgent"]),
+        shipped._heads["urgent"].predict_proba(matrix)[:, urgent],
+        atol=1e-9,
+    )
+
+
+def test_area_phrases_teach_the_area_head_words_no_inquiry_used(
+    tmp_path: Path, small_data: Path, make_inquiry: Callable[..., Inquiry]
+) -> None:
+    from classifiers.catalogue_phrases import AreaPhrase
+    from classifiers.dataset import load_labelled
+
+    records = load_labelled([small_data])
+    phrases = [
+        AreaPhrase(text=text, service_area="mkb.bibliotek_kultur")
+        for text in ("Fjeldkvashøst", "Søg om fjeldkvashøst", "fjeldkvashøst og kvasfjeld")
+    ]
+    inquiry = make_inquiry(channel="chat", subject="", text="fjeldkvashøst?")
+    plain = BaselineClassifier().fit(records, seed=7)
+    taught = BaselineClassifier().fit(records, seed=7, area_phrases=phrases)
+    assert plain.classify(inquiry).service_area != "mkb.bibliotek_kultur"
+    assert taught.classify(inquiry).service_area == "mkb.bibliotek_kultur"
+    assert taught.model_version != plain.model_version

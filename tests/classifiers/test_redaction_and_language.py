@@ -22,7 +22,7 @@ def make_transcript() -> Callable[[str], str]:
 
 def test_cpr_number_in_a_mail_is_redacted() -> None:
     mail = "Hej\n\nMin søn Elias (CPR 170325-1423) mangler en tid.\nCPR: 2303611348\nMvh"
-    assert redact(mail) == "Hej\n\nMin søn Elias (CPR [CPR]) mangler en tid.\nCPR: [CPR]\nMvh"
+    assert redact(mail) == "Hej\n\nMin søn [NAVN] (CPR [CPR]) mangler en tid.\nCPR: [CPR]\nMvh"
 
 
 @pytest.mark.parametrize("number", ["01 12 90 12 34", "011290 1234", "0112901234", "011290-1234"])

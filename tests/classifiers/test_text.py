@@ -46,3 +46,14 @@ def test_features_never_carry_a_cpr_number(make_inquiry: Callable[..., Inquiry])
     words, surface = feature_texts([make_inquiry(text="Mit cpr er 010190-1234, hjælp")])
     assert "1234" not in words[0] + surface[0]
     assert "[cpr]" in surface[0]
+
+
+def test_lemmas_are_those_of_spacys_lookup_lemmatiser() -> None:
+    from classifiers.text import danish
+
+    texts = ["jeg har søgt om boligindskudslån og fået afslag", "skraldespandene blev ikke tømt"]
+    expected = [
+        " ".join(t.lemma_ or t.text for t in doc if not (t.is_punct or t.is_space))
+        for doc in danish().pipe(texts)
+    ]
+    assert lemma_texts(texts) == expected

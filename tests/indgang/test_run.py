@@ -49,16 +49,16 @@ def make_payload() -> Callable[[int], dict[str, str]]:
     return make
 
 
-def _post_all(base_url: str, payloads: list[dict[str, str]]) -> list[httpx.Response]:
-    with httpx.Client(base_url=base_url, timeout=30) as client, ThreadPoolExecutor(8) as pool:
-        return list(pool.map(lambda p: client.post("/v1/inquiries", json=p), payloads))
+def _post_all(engine: RunningEngine, payloads: list[dict[str, str]]) -> list[httpx.Response]:
+    with httpx.Client(timeout=30) as client, ThreadPoolExecutor(8) as pool:
+        return list(pool.map(lambda p: engine.post_inquiry(p, client=client), payloads))
 
 
 def test_500_posted_inquiries_get_500_decisions_each_exactly_once(
     engine: RunningEngine, make_payload: Callable[[int], dict[str, str]]
 ) -> None:
     payloads = [make_payload(n) for n in range(500)]
-    responses = _post_all(engine.base_url, payloads)
+    responses = _post_all(engine, payloads)
     assert [r.status_code for r in responses] == [202] * 500
     ledger = engine.ledger
     wait_until(lambda: ledger.counts()["decisions"] == 500, timeout_s=90, what="500 decisions")
@@ -79,7 +79,7 @@ def test_an_accepted_inquiry_is_durable_before_the_sender_is_told(
     engine: RunningEngine, make_payload: Callable[[int], dict[str, str]]
 ) -> None:
     payload = make_payload(1)
-    response = httpx.post(f"{engine.base_url}/v1/inquiries", json=payload)
+    response = engine.post_inquiry(payload)
     assert response.status_code == 202
     # The 202 was sent after the commit: the ledger has it however fast we look.
     assert engine.ledger.status(inquiry_id=payload["id"]) is not None
@@ -89,8 +89,8 @@ def test_posting_the_same_inquiry_again_is_answered_as_a_duplicate(
     engine: RunningEngine, make_payload: Callable[[int], dict[str, str]]
 ) -> None:
     payload = make_payload(2)
-    first = httpx.post(f"{engine.base_url}/v1/inquiries", json=payload)
-    second = httpx.post(f"{engine.base_url}/v1/inquiries", json=payload)
+    first = engine.post_inquiry(payload)
+    second = engine.post_inquiry(payload)
     assert (first.status_code, second.status_code) == (202, 200)
     assert second.json()["duplicate"] is True
     ledger = engine.ledger
@@ -128,12 +128,7 @@ def test_posting_the_same_inquiry_again_is_answered_as_a_duplicate(
 def test_malformed_payloads_get_a_clear_4xx_and_the_engine_keeps_running(
     engine: RunningEngine, body: bytes, headers: dict[str, str], status: int, reason: str
 ) -> None:
-    response = httpx.post(
-        f"{engine.base_url}/v1/inquiries",
-        content=body,
-        headers={"content-type": "application/json", **headers},
-        timeout=30,
-    )
+    response = engine.post_inquiry(body, headers=headers)
     assert response.status_code == status
     assert reason in response.json()["error"] + json.dumps(response.json().get("fields"))
     assert engine.healthy()
@@ -146,7 +141,7 @@ def test_a_worker_killed_while_inquiries_flow_leaves_every_inquiry_with_one_deci
     worker = engine.pid_of("worker")
     assert worker is not None
     with ThreadPoolExecutor(1) as pool:
-        posting = pool.submit(_post_all, engine.base_url, payloads)
+        posting = pool.submit(_post_all, engine, payloads)
         ledger = engine.ledger
         wait_until(lambda: ledger.counts()["decisions"] >= 50, timeout_s=60, what="first decisions")
         os.kill(worker, signal.SIGKILL)
@@ -187,7 +182,7 @@ def test_the_engine_records_in_postgresql_when_the_url_says_so(
 ) -> None:
     running = start_engine(tmp_path, free_port(), INDGANG_DATABASE_URL=postgres_url)
     try:
-        responses = _post_all(running.base_url, [make_payload(n) for n in range(60)])
+        responses = _post_all(running, [make_payload(n) for n in range(60)])
         assert [r.status_code for r in responses] == [202] * 60
         ledger = running.ledger
         wait_until(lambda: ledger.counts()["decisions"] == 60, timeout_s=60, what="60 decisions")

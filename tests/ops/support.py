@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+from functools import cache
 from pathlib import Path
 
 import pytest
+from prometheus_client import Metric
 
+from config.catalogue import load_catalogue
+from ledger.database import make_engine
+from streams.consumer_lag import ConsumerLagMonitor
+from streams.first_contact_metrics import FirstContactCollector
 from streams.metrics import create_metrics
+from streams.queue_metrics import QueueCollector
 
 ROOT = Path(__file__).resolve().parents[2]
 OPS = ROOT / "ops"
@@ -32,11 +40,24 @@ def run_promtool(*args: str, cwd: Path = PROMETHEUS_DIR) -> subprocess.Completed
     )
 
 
+@cache
+def _registry_families() -> list[Metric]:
+    """The families of streams.metrics and of the HTTP side's collectors (described only)."""
+    engine = make_engine("sqlite://")  # never queried: describe() reads no ledger
+    collectors = [
+        QueueCollector(engine=engine, catalogue=load_catalogue()),
+        FirstContactCollector(engine=engine, repeat_contact_days=7),
+        ConsumerLagMonitor(bootstrap_servers="unused:9092", group_id="indgang-router", topics=[]),
+    ]
+    families = list(create_metrics().registry.collect())
+    return families + [family for c in collectors for family in c.describe()]
+
+
 def _families() -> tuple[set[str], set[str]]:
-    """(series names, histogram base names) of a fresh streams.metrics registry."""
+    """(series names, histogram base names) of everything the engine exports."""
     series: set[str] = set()
     histograms: set[str] = set()
-    for family in create_metrics().registry.collect():
+    for family in _registry_families():
         # Labelled counters and histograms have no samples until a label set is used, so
         # the names come from each family's type as well as from its samples.
         if family.type == "counter":
@@ -76,3 +97,10 @@ def unknown_metrics(exprs: list[str]) -> dict[str, set[str]]:
     exported = exported_metric_names()
     unknown = {expr: metric_names_in(expr) - exported for expr in exprs}
     return {expr: names for expr, names in unknown.items() if names}
+
+
+def dashboard_queries(path: Path) -> list[str]:
+    """Every target expression of a dashboard's panels, collapsed rows included."""
+    board = json.loads(path.read_text(encoding="utf-8"))
+    panels = [p for panel in board["panels"] for p in (panel, *panel.get("panels", []))]
+    return [t["expr"] for p in panels if p["type"] != "row" for t in p["targets"]]

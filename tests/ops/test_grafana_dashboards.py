@@ -17,7 +17,7 @@ DATASOURCES = GRAFANA_DIR / "provisioning" / "datasources" / "prometheus.yml"
 PROVIDERS = GRAFANA_DIR / "provisioning" / "dashboards" / "dashboards.yml"
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
 PANEL_TYPES = {"timeseries", "stat"}
-DASHBOARDS = ("entrance-overview", "pipeline")
+DASHBOARDS = ("entrance-overview", "queues", "pipeline")
 
 # What each board is for, as the metrics its panels must show.
 REQUIRED_METRICS = {
@@ -25,6 +25,17 @@ REQUIRED_METRICS = {
         "indgang_inquiries_accepted_total",  # volume by channel
         "indgang_decisions_total",  # share resolved at once, decisions by department
         "indgang_decision_seconds",  # time to decision p50/p95
+        "indgang_first_contacts",  # first-contact resolution
+        "indgang_first_contact_repeats",
+        "indgang_first_contact_resolution_ratio",
+        "indgang_transfers_total",  # misroutes
+    },
+    "queues": {
+        "indgang_queue_items",  # depth per queue and department
+        "indgang_queue_oldest_item_age_seconds",
+        "indgang_queue_items_past_due",
+        "indgang_queue_deadline_seconds",
+        "indgang_operator_actions_total",
     },
     "pipeline": {
         "indgang_inquiries_accepted_total",
@@ -33,6 +44,8 @@ REQUIRED_METRICS = {
         "indgang_inquiries_rejected_total",
         "indgang_redelivered_total",
         "indgang_classifier_confidence",
+        "indgang_consumer_lag",
+        "indgang_callback_failures_total",
     },
 }
 

@@ -59,6 +59,20 @@ def test_an_uncertain_service_area_goes_to_a_person_at_the_general_entrance(
     assert "uncertain" in decision.reason
 
 
+def test_an_abandoned_call_is_queued_for_a_call_back_at_the_general_entrance(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    now: datetime,
+) -> None:
+    # Even a confident, resolvable classification: nobody is on the line to hear an answer.
+    c = make_classification(service_area="mtm.affald", type="hjaelp_til_selvbetjening")
+    inquiry = make_inquiry(channel="phone", source={"call_id": "c-1", "abandoned": True})
+    decision = decide(inquiry=inquiry, classification=c, catalogue=catalogue, now=now)
+    assert (decision.action, decision.queue) == ("queue", "mkb.generel")
+    assert "abandoned" in decision.reason
+
+
 def test_low_type_confidence_blocks_resolving(
     make_inquiry: Callable[..., Inquiry],
     make_classification: Callable[..., Classification],

@@ -154,12 +154,8 @@ def test_both_processes_serve_metrics_that_promtool_accepts(tmp_path: Path) -> N
             for n, text in enumerate(["Jeg skal have fornyet mit pas", "Rotter i gården"] * 10)
         ]
         with httpx.Client(base_url=engine.base_url, timeout=30) as client:
-            assert all(client.post("/v1/inquiries", json=p).status_code == 202 for p in payloads)
-            malformed = client.post(
-                "/v1/inquiries",
-                content=b'{"channel": "chat", "text": ',
-                headers={"content-type": "application/json"},
-            )
+            assert all(engine.post_inquiry(p, client=client).status_code == 202 for p in payloads)
+            malformed = engine.post_inquiry(b'{"channel": "chat", "text": ', client=client)
             assert malformed.status_code == 400
             ledger = engine.ledger
             wait_until(

@@ -1,0 +1,96 @@
+"""The Danish receipt for a mailed inquiry: the answer itself, or when an answer will come."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
+
+from models.decision import RoutingDecision
+from models.inquiry import Inquiry
+
+AARHUS = ZoneInfo("Europe/Copenhagen")
+_WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+_MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+_REPLY_PREFIX = re.compile(r"^\s*(re|sv|svar|aw)\s*:", re.IGNORECASE)
+_NOT_ATEXT = re.compile(r"[^A-Za-z0-9.-]")
+
+
+def danish_time(moment: datetime) -> str:
+    """'fredag den 27. november 2026 kl. 15.00', in Aarhus time."""
+    local = moment.astimezone(AARHUS)
+    weekday, month = _WEEKDAYS[local.weekday()], _MONTHS[local.month - 1]
+    return f"{weekday} den {local.day}. {month} {local.year} kl. {local:%H.%M}"
+
+
+def receipt_message_id(*, inquiry_id: str, from_address: str) -> str:
+    """The same Message-ID for every attempt, so a receipt sent twice is recognisably one."""
+    domain = from_address.rsplit("@", 1)[1]
+    return f"<kvittering.{_NOT_ATEXT.sub('-', inquiry_id)}@{domain}>"
+
+
+def compose_receipt(
+    *, inquiry: Inquiry, decision: RoutingDecision, to: str, from_address: str, now: datetime
+) -> EmailMessage:
+    """The receipt as a mail: threaded to the original, marked as an automatic reply."""
+    msg = EmailMessage()
+    msg["From"] = from_address
+    msg["To"] = to
+    msg["Subject"] = _subject(inquiry.subject)
+    msg["Date"] = format_datetime(now.astimezone(AARHUS))
+    msg["Message-ID"] = receipt_message_id(inquiry_id=inquiry.id, from_address=from_address)
+    original = inquiry.source.get("message_id")
+    if isinstance(original, str) and original:
+        msg["In-Reply-To"] = original
+        msg["References"] = original
+    # RFC 3834, so well-behaved auto-responders never answer it; Exchange reads the second.
+    msg["Auto-Submitted"] = "auto-replied"
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg.set_content(receipt_text(inquiry=inquiry, decision=decision))
+    return msg
+
+
+def receipt_text(*, inquiry: Inquiry, decision: RoutingDecision) -> str:
+    """The body: the answer when resolved at once, else the latest time to expect one."""
+    lines = ["Tak for din henvendelse til Aarhus Kommune.", ""]
+    if decision.action == "resolve" and decision.answer is not None:
+        answer = decision.answer
+        lines += ["Her er svaret på dit spørgsmål:", "", answer.text.strip(), ""]
+        if answer.link:
+            lines.append(f"Læs mere: {answer.link}")
+        if answer.phone:
+            lines.append(f"Telefon: {answer.phone}")
+        if answer.link or answer.phone:
+            lines.append("")
+        lines += ["Dækker svaret ikke dit spørgsmål, er du velkommen til at skrive igen.", ""]
+    else:
+        assert decision.due_at is not None  # the model guarantees it for queued decisions
+        lines += [
+            "Vi har modtaget din henvendelse og sendt den videre til den afdeling, der kan"
+            " hjælpe dig.",
+            "",
+            f"Du kan forvente svar senest {danish_time(decision.due_at)}.",
+            "",
+        ]
+    lines += [
+        f"Referencenummer: {inquiry.id}",
+        "Oplys referencenummeret, hvis du kontakter os igen om samme sag.",
+        "",
+        "Venlig hilsen",
+        "Aarhus Kommune",
+        "",
+        "Denne mail er sendt automatisk.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _subject(original: str) -> str:
+    subject = " ".join(original.split())[:200]
+    if not subject:
+        return "Vi har modtaget din henvendelse"
+    return subject if _REPLY_PREFIX.match(subject) else f"Re: {subject}"

@@ -1,0 +1,171 @@
+"""Send each decided mail inquiry's receipt over SMTP, once it is decided, then settle it.
+
+At least once: a crash after the server took a receipt and before the ledger noted it sends it
+again on restart, with the same Message-ID, so the two are recognisably one mail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from types import TracebackType
+from typing import Literal
+
+import aiosmtplib
+
+from config.settings import SmtpServer
+from connectors.mail.pause import pause
+from connectors.mail.receipt_message import compose_receipt
+from ledger.mail import DueReceipt, MailLedger
+from models.errors import LedgerError, MailServerError
+from streams.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+RECEIPT_INTERVAL_S = 2.0
+# Receipts per SMTP session.
+RECEIPT_BATCH = 100
+Settled = Literal["sent", "suppressed", "failed"]
+RETRY_AFTER_S = (5.0, 15.0, 60.0, 300.0)
+
+
+class RecipientRefused(MailServerError):
+    """The SMTP server refused the recipient for good (5xx): this receipt can never be sent."""
+
+
+class SmtpSender:
+    """One SMTP session; library errors become MailServerError or RecipientRefused."""
+
+    def __init__(self, server: SmtpServer, *, timeout_s: float = 30.0) -> None:
+        password = server.password.get_secret_value() if server.password else None
+        self._smtp = aiosmtplib.SMTP(
+            hostname=server.host,
+            port=server.port,
+            username=server.username,
+            password=password,
+            start_tls=server.starttls,
+            timeout=timeout_s,
+        )
+
+    async def __aenter__(self) -> SmtpSender:
+        try:
+            await self._smtp.connect()
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise MailServerError(f"SMTP connect failed: {type(exc).__name__}: {exc}") from exc
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            await self._smtp.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            self._smtp.close()
+
+    async def send(self, message: EmailMessage) -> None:
+        """Hand one mail to the server; returns once the server has accepted it."""
+        try:
+            await self._smtp.send_message(message)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            if all(r.code >= 500 for r in exc.recipients):
+                raise RecipientRefused(
+                    f"SMTP refused the recipient: {exc.recipients[0].code}"
+                ) from exc
+            raise MailServerError("SMTP deferred the recipient") from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            # Sender or content refused: a problem of ours or the server's, so retry later.
+            raise MailServerError(f"SMTP refused the mail: {exc.code}") from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise MailServerError(f"SMTP send failed: {type(exc).__name__}") from exc
+
+
+async def send_due_receipts(
+    *, mail_ledger: MailLedger, smtp: SmtpServer, metrics: Metrics, stop: threading.Event
+) -> int:
+    """Send every receipt that is due now; return how many went out."""
+    sent = 0
+    while not stop.is_set():
+        due = await asyncio.to_thread(mail_ledger.due_receipts, limit=RECEIPT_BATCH)
+        if not due:
+            break
+        async with SmtpSender(smtp) as sender:
+            for receipt in due:
+                if stop.is_set():
+                    break
+                sent += await _send_one(
+                    receipt, sender=sender, smtp=smtp, mail_ledger=mail_ledger, metrics=metrics
+                )
+        if len(due) < RECEIPT_BATCH:
+            break
+    return sent
+
+
+async def _send_one(
+    receipt: DueReceipt,
+    *,
+    sender: SmtpSender,
+    smtp: SmtpServer,
+    mail_ledger: MailLedger,
+    metrics: Metrics,
+) -> int:
+    to = receipt.reply_to
+    # Never answer ourselves: a receipt that came back would start a loop.
+    if to is None or to.lower() == smtp.from_address.lower():
+        await _settle(receipt, "suppressed", mail_ledger=mail_ledger, metrics=metrics)
+        return 0
+    try:
+        message = compose_receipt(
+            inquiry=receipt.inquiry,
+            decision=receipt.decision,
+            to=to,
+            from_address=smtp.from_address,
+            now=datetime.now(UTC),
+        )
+        await sender.send(message)
+    except (RecipientRefused, ValueError) as exc:
+        # ValueError: an address the mail library will not put in a header.
+        log.warning("receipt for %s cannot be sent: %s", receipt.inquiry.id, type(exc).__name__)
+        await _settle(receipt, "failed", mail_ledger=mail_ledger, metrics=metrics)
+        return 0
+    await _settle(receipt, "sent", mail_ledger=mail_ledger, metrics=metrics)
+    log.info("receipt sent for %s (%s)", receipt.inquiry.id, receipt.decision.action)
+    return 1
+
+
+async def _settle(
+    receipt: DueReceipt, state: Settled, *, mail_ledger: MailLedger, metrics: Metrics
+) -> None:
+    await asyncio.to_thread(
+        mail_ledger.finish_receipt, message_key=receipt.message_key, state=state
+    )
+    metrics.mail_receipts.labels(outcome=state).inc()
+
+
+async def send_receipts_forever(
+    *,
+    mail_ledger: MailLedger,
+    smtp: SmtpServer,
+    metrics: Metrics,
+    stop: threading.Event,
+    interval_s: float = RECEIPT_INTERVAL_S,
+) -> None:
+    """Send due receipts every interval until stopped; server or ledger trouble backs off."""
+    failures = 0
+    while not stop.is_set():
+        try:
+            await send_due_receipts(mail_ledger=mail_ledger, smtp=smtp, metrics=metrics, stop=stop)
+            failures = 0
+        except (MailServerError, LedgerError) as exc:
+            delay = RETRY_AFTER_S[min(failures, len(RETRY_AFTER_S) - 1)]
+            failures += 1
+            metrics.mail_receipts.labels(outcome="deferred").inc()
+            log.warning("receipts deferred %.0f s: %s", delay, exc)
+            await pause(stop, delay)
+            continue
+        await pause(stop, interval_s)

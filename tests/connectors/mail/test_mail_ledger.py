@@ -1,0 +1,133 @@
+"""The ledger's mail rows: one per Message-ID, receipts due once decided, addresses forgotten."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from ledger.mail import MailLedger
+from ledger.store import Ledger
+from models.classification import Classification
+from models.decision import RoutingDecision
+from models.inquiry import Inquiry
+
+
+@pytest.fixture
+def mail_ledger(ledger: Ledger) -> MailLedger:
+    """mail_messages on the test ledger's database (SQLite and PostgreSQL)."""
+    return MailLedger(ledger.engine)
+
+
+@pytest.fixture
+def take_in(
+    ledger: Ledger, mail_ledger: MailLedger, make_inquiry: Callable[..., Inquiry]
+) -> Callable[..., Inquiry]:
+    """Accept a mail inquiry and record its mail row, as the connector does."""
+
+    def take(key: str, **row: Any) -> Inquiry:
+        inquiry = make_inquiry(
+            id=f"mail-{key[:32]}", channel="mail", source={"message_id": f"<{key}@example.org>"}
+        )
+        ledger.accept(inquiry)
+        fields: dict[str, Any] = {
+            "message_key": key,
+            "mailbox": "post",
+            "uid": 1,
+            "inquiry_id": inquiry.id,
+            "reply_to": "borger@example.org",
+            "receipt_state": "pending",
+        }
+        fields.update(row)
+        mail_ledger.record(**fields)
+        return inquiry
+
+    return take
+
+
+@pytest.fixture
+def decide(
+    ledger: Ledger, make_classification: Callable[..., Classification]
+) -> Callable[[Inquiry], RoutingDecision]:
+    """Record a queue decision for an inquiry, as the worker would."""
+
+    def record(inquiry: Inquiry) -> RoutingDecision:
+        decision = RoutingDecision(
+            inquiry_id=inquiry.id,
+            action="queue",
+            queue="mkb.generel",
+            priority=5,
+            due_at=datetime(2026, 11, 27, 14, 0, tzinfo=UTC),
+            reason="test",
+            classification=make_classification(),
+        )
+        ledger.record_decisions(decided=[(inquiry, decision)])
+        return decision
+
+    return record
+
+
+def test_a_message_key_is_recorded_once_however_often_the_mail_is_read(
+    mail_ledger: MailLedger,
+) -> None:
+    row: dict[str, Any] = {
+        "message_key": "a" * 64,
+        "mailbox": "post",
+        "uid": 7,
+        "inquiry_id": "mail-" + "a" * 32,
+        "reply_to": "borger@example.org",
+        "receipt_state": "pending",
+    }
+    assert mail_ledger.record(**row) is True
+    assert mail_ledger.record(**{**row, "uid": 8}) is False
+    assert mail_ledger.receipt_counts() == {"pending": 1}
+
+
+def test_a_receipt_is_due_only_once_its_inquiry_is_decided(
+    mail_ledger: MailLedger,
+    take_in: Callable[..., Inquiry],
+    decide: Callable[[Inquiry], RoutingDecision],
+) -> None:
+    waiting = take_in("b" * 64)
+    decided = take_in("c" * 64)
+    decision = decide(decided)
+    due = mail_ledger.due_receipts()
+    assert [(d.inquiry.id, d.reply_to, d.decision) for d in due] == [
+        (decided.id, "borger@example.org", decision)
+    ]
+    assert waiting.id not in {d.inquiry.id for d in due}
+
+
+def test_a_suppressed_receipt_keeps_no_address_and_is_never_due(
+    ledger: Ledger,
+    mail_ledger: MailLedger,
+    take_in: Callable[..., Inquiry],
+    decide: Callable[[Inquiry], RoutingDecision],
+) -> None:
+    decide(take_in("d" * 64, receipt_state="suppressed"))
+    assert mail_ledger.due_receipts() == []
+    with ledger.engine.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT reply_to FROM mail_messages").scalar_one()
+    assert stored is None
+
+
+@pytest.mark.parametrize("state", ["sent", "failed", "suppressed"])
+def test_settling_a_receipt_forgets_the_address_and_takes_it_off_the_due_list(
+    ledger: Ledger,
+    mail_ledger: MailLedger,
+    take_in: Callable[..., Inquiry],
+    decide: Callable[[Inquiry], RoutingDecision],
+    state: Any,
+) -> None:
+    decide(take_in("e" * 64))
+    mail_ledger.finish_receipt(message_key="e" * 64, state=state)
+    assert mail_ledger.due_receipts() == []
+    assert mail_ledger.receipt_counts() == {state: 1}
+    with ledger.engine.connect() as connection:
+        reply_to, sent_at = connection.exec_driver_sql(
+            "SELECT reply_to, receipt_sent_at FROM mail_messages"
+        ).one()
+    assert reply_to is None
+    assert (sent_at is not None) == (state == "sent")
