@@ -59,3 +59,10 @@ bench-webhook: $(STAMP)
 # The chaos tests with their long load (CI runs the short version inside `make test`).
 chaos: $(STAMP) services
 	$(VENV)/bin/pytest -q -ra -m chaos --chaos-full
+
+# The property-based tests with tens of thousands of examples each (CI runs a few hundred).
+fuzz: $(STAMP)
+	$(VENV)/bin/pytest -q -ra -m fuzz --hypothesis-profile=fuzz -p no:cacheprovider
+
+# Every benchmark, one after the other, into results/ (run on an otherwise idle machine).
+bench: bench-classify bench-pipeline bench-webhook

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from models.decision import RoutingDecision
 from models.inquiry import Inquiry
@@ -128,6 +128,14 @@ class CallTranscript(_CallEvent):
     type: Literal["transcript"]
     text: str = Field(min_length=1, max_length=100_000)
     language: Language | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _has_words(cls, text: str) -> str:
+        # Python counts control characters such as U+001F as whitespace; so does Inquiry.
+        if not text.strip():
+            raise ValueError("a transcript needs words, not only whitespace")
+        return text
 
 
 class CallHungUp(_CallEvent):

@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 class DecisionWaiter:
     """Synchronous requests park a future here; `run` fills them as decisions appear."""
 
-    def __init__(self, *, lookup: DecisionLookup, interval_s: float = 0.02) -> None:
+    # 10 ms, not 20: a decision waits half the interval on average. At 100 requests/s each
+    # poll costs the HTTP process about 0.3 ms of CPU, so 5 ms cost it a tenth of a core.
+    def __init__(self, *, lookup: DecisionLookup, interval_s: float = 0.01) -> None:
         self._lookup = lookup
         self._interval_s = interval_s
         self._waiting: dict[str, list[asyncio.Future[RoutingDecision]]] = {}

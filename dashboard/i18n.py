@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from config.catalogue import Catalogue
+from models.refusals import Refusal
 
 Lang = Literal["da", "en"]
 LANGUAGES: tuple[Lang, ...] = get_args(Lang)
@@ -102,6 +103,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.reason": ("Begrundelse", "Reason"),
     "action.transfer_submit": ("Overfør henvendelsen", "Transfer the inquiry"),
     "action.resolve": ("Afslut", "Resolve"),
+    "action.relabel": ("Ret klassifikation", "Correct the classification"),
+    "action.relabel_hint": (
+        "Rettelsen bruges, når klassifikationen trænes igen.",
+        "The correction is used when the classifier is trained again.",
+    ),
+    "action.relabel_submit": ("Ret {field}", "Correct the {field}"),
+    "relabel.type": ("Type", "Type"),
+    "relabel.complexity": ("Kompleksitet", "Complexity"),
+    "relabel.urgent": ("Hastegrad", "Urgency"),
     "action.outcome": ("Udfald", "Outcome"),
     "action.resolve_submit": ("Afslut henvendelsen", "Resolve the inquiry"),
     "flash.claimed": ("Du har taget henvendelsen.", "You claimed the inquiry."),
@@ -112,8 +122,85 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "flash.resolved": ("Henvendelsen er afsluttet.", "The inquiry is resolved."),
     "flash.refused": ("Handlingen blev afvist: {reason}", "The action was refused: {reason}"),
+    "flash.relabelled": (
+        "Henvendelsens {field} er rettet til {value}.",
+        "The inquiry's {field} is corrected to {value}.",
+    ),
+    "refusal.not_found": (
+        "henvendelsen er ikke i en kø, du kan se.",
+        "the inquiry is not in a queue you can see.",
+    ),
+    "refusal.not_queued": ("henvendelsen er ikke i nogen kø.", "the inquiry is on no queue."),
+    "refusal.not_in_ledger": (
+        "henvendelsen findes ikke i databasen.",
+        "the inquiry is not in the database.",
+    ),
+    "refusal.claimed": (
+        "henvendelsen er allerede taget af {who}.",
+        "the inquiry is claimed by {who} already.",
+    ),
+    "refusal.claimed_by_another": (
+        "henvendelsen er taget af {who}, og kun vedkommende eller en supervisor kan {action} den.",
+        "the inquiry is claimed by {who}; only they or a supervisor may {action} it.",
+    ),
+    "refusal.not_claimed": (
+        "henvendelsen er ikke taget, så der er intet at frigive.",
+        "the inquiry is not claimed, so there is nothing to release.",
+    ),
+    "refusal.resolved": (
+        "henvendelsen er allerede afsluttet ({outcome}).",
+        "the inquiry is resolved already ({outcome}).",
+    ),
+    "refusal.resolved_stays": (
+        "henvendelsen er afsluttet og bliver i den kø, hvor den blev afsluttet.",
+        "the inquiry is resolved and stays in the queue where it was closed.",
+    ),
+    "refusal.moved": (
+        "henvendelsen er nu i {queue}, ikke i {expected}.",
+        "the inquiry is in {queue} now, not in {expected}.",
+    ),
+    "refusal.no_queue": ("»{queue}« er ikke en kø.", "“{queue}” is no queue."),
+    "refusal.same_queue": (
+        "henvendelsen er allerede i {queue}.",
+        "the inquiry is in {queue} already.",
+    ),
+    "refusal.reason_missing": ("der mangler en begrundelse.", "a reason is needed."),
+    "refusal.reason_too_long": (
+        "begrundelsen må højst være {limit} tegn, ikke {length}.",
+        "the reason may hold at most {limit} characters, not {length}.",
+    ),
+    "refusal.outcome_missing": ("der mangler et udfald.", "an outcome is needed."),
+    "refusal.outcome_too_long": (
+        "udfaldet må højst være {limit} tegn, ikke {length}.",
+        "the outcome may hold at most {limit} characters, not {length}.",
+    ),
+    "refusal.not_relabelable": (
+        "»{field}« kan ikke rettes; kun type, kompleksitet og hastegrad.",
+        "“{field}” cannot be corrected; only type, complexity and urgency.",
+    ),
+    "refusal.not_a_label": (
+        "»{value}« er ikke en gyldig {field}; vælg en af: {allowed}.",
+        "“{value}” is no valid {field}; choose one of: {allowed}.",
+    ),
+    "refusal.same_label": (
+        "henvendelsens {field} er allerede {value}.",
+        "the inquiry's {field} is {value} already.",
+    ),
+    "refusal.changed_meanwhile": (
+        "henvendelsen blev ændret imens. Se den igen, og prøv på ny.",
+        "the inquiry changed meanwhile. Look at it again and retry.",
+    ),
+    "verb.release": ("frigive", "release"),
+    "verb.transfer": ("overføre", "transfer"),
+    "verb.resolve": ("afslutte", "resolve"),
+    "field.type": ("type", "type"),
+    "field.complexity": ("kompleksitet", "complexity"),
+    "field.urgent": ("hastegrad", "urgency"),
+    "urgent.true": ("Haster", "Urgent"),
+    "urgent.false": ("Haster ikke", "Not urgent"),
     "flash.missing": ("Udfyld feltet {field}.", "Fill in the field {field}."),
     "flash.unknown_queue": ("Vælg en kø fra listen.", "Choose a queue from the list."),
+    "flash.unknown_label": ("Vælg en værdi fra listen.", "Choose a value from the list."),
     "flash.too_long": (
         "Feltet {field} må højst være {limit} tegn.",
         "The field {field} may hold at most {limit} characters.",
@@ -208,9 +295,28 @@ class Translator:
         return self(f"{key}.one" if count == 1 else f"{key}.other", count=count)
 
     def label(self, prefix: str, value: str) -> str:
-        """A label value (channel, type, complexity) in words; unknown values as they are."""
+        """A label value (channel, type, urgent, ...) in words; unknown values as they are."""
         key = f"{prefix}.{value}"
         return self(key) if key in MESSAGES else value
+
+    def refusal(self, refusal: Refusal) -> str:
+        """Why an action was refused, with its queues and labels named in words."""
+        params = dict(refusal.params)
+        field = str(params.get("field", ""))
+        # Parameters are machine values (ids, labels, verbs); only these few need words.
+        for name in ("queue", "expected"):
+            if name in params:
+                params[name] = self.area(str(params[name]))
+        if "action" in params:
+            params["action"] = self.label("verb", str(params["action"]))
+        if "value" in params:
+            params["value"] = self.label(field, str(params["value"])).lower()
+        if "allowed" in params:
+            allowed = str(params["allowed"]).split(", ")
+            params["allowed"] = ", ".join(self.label(field, value).lower() for value in allowed)
+        if "field" in params:
+            params["field"] = self.label("field", field)
+        return self(f"refusal.{refusal.code}", **params)
 
     def area(self, service_area: str) -> str:
         """A service area's (queue's) name from the catalogue."""

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from dashboard import sessions
 from dashboard.i18n import Translator
+from dashboard.relabel import offered
 from dashboard.web import (
     Parts,
     login_redirect,
@@ -27,9 +28,11 @@ from queues.actions import MAX_OUTCOME_CHARS, MAX_REASON_CHARS
 
 log = logging.getLogger(__name__)
 
+ACTIONS = ("claim", "release", "transfer", "resolve", "relabel")
+
 
 def action_routes(parts: Parts) -> APIRouter:
-    """POST /items/{inquiry_id}/{claim|release|transfer|resolve}."""
+    """POST /items/{inquiry_id}/{claim|release|transfer|resolve|relabel}."""
     router = APIRouter()
 
     @router.post("/items/{inquiry_id}/{action}", include_in_schema=False)
@@ -41,7 +44,7 @@ def action_routes(parts: Parts) -> APIRouter:
         t = translator(request, parts)
         form = await request.form()
         target = safe_next(request, form.get("next"))
-        if action not in ("claim", "release", "transfer", "resolve"):
+        if action not in ACTIONS:
             return _error(request, parts, operator, t("error.page_not_found"), 404)
         if not sessions.csrf_valid(request, form.get("csrf_token")):
             return _error(request, parts, operator, t("error.forbidden"), 403)
@@ -56,7 +59,8 @@ def action_routes(parts: Parts) -> APIRouter:
         try:
             done = await _carry_out(parts, operator, inquiry_id, action, form, t)
         except ActionRefused as exc:
-            sessions.flash(request, kind="error", text=t("flash.refused", reason=str(exc)))
+            reason = t.refusal(exc.refusal)
+            sessions.flash(request, kind="error", text=t("flash.refused", reason=reason))
         except (BrokerError, LedgerError) as exc:
             log.warning("%s of an item failed: %s", action, type(exc).__name__)
             sessions.flash(request, kind="error", text=t("flash.unavailable"))
@@ -75,6 +79,8 @@ def _form_problem(action: str, form: FormData, t: Translator) -> str | None:
         return _text_problem(form.get("reason"), t("action.reason"), MAX_REASON_CHARS, t)
     if action == "resolve":
         return _text_problem(form.get("outcome"), t("action.outcome"), MAX_OUTCOME_CHARS, t)
+    if action == "relabel" and not offered(form.get("field"), form.get("value")):
+        return t("flash.unknown_label")
     return None
 
 
@@ -106,6 +112,17 @@ async def _carry_out(
             reason=str(form.get("reason")),
         )
         return t("flash.transferred", queue=t.area(to_queue))
+    if action == "relabel":
+        field, value = str(form.get("field")), str(form.get("value"))
+        await actions.relabel(
+            operator=operator,
+            inquiry_id=inquiry_id,
+            field=field,  # type: ignore[arg-type]  # checked by _form_problem
+            value=value,
+        )
+        return t(
+            "flash.relabelled", field=t.label("field", field), value=t.label(field, value).lower()
+        )
     await actions.resolve(
         operator=operator, inquiry_id=inquiry_id, outcome=str(form.get("outcome"))
     )

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from dashboard.filters import Filters
 from dashboard.present import item_row
+from dashboard.relabel import relabel_choices
 from dashboard.snapshot import filter_choices, take_snapshot, transfer_choices
 from dashboard.web import Parts, base_path, login_redirect, render, signed_in, translator
 from models.errors import PayloadError
@@ -88,6 +89,7 @@ def page_routes(parts: Parts) -> APIRouter:
             board_url=f"{base_path(request)}/",
             back_url=f"{base_path(request)}/items/{view.inquiry_id}",
             transfer_groups=transfer_choices(t=t),
+            relabel_choices=relabel_choices(view, t=t),
         )
 
     return router

@@ -14,6 +14,7 @@ from config.knowledge import load_knowledge_base
 from config.settings import Settings
 from connectors.callbacks import callback_sender_for
 from connectors.http_api import create_api
+from indgang.heap import freeze_startup_heap
 from indgang.logs import logging_config
 from ledger.database import make_engine
 from ledger.migrate import upgrade
@@ -160,6 +161,7 @@ def run_worker(
         quiet=True,
         logging_config=logging_config(level=settings.log_level, fmt=settings.log_format),
     )
+    freeze_startup_heap()
     worker.execute_from_commandline()
 
 
@@ -224,6 +226,7 @@ def run_api(settings: Settings, *, host: str, port: int) -> None:
         settings, engine=ledger.engine, producer=intake.producer, metrics=metrics
     )
     mount_dashboard(app, dashboard)
+    freeze_startup_heap()
     try:
         # log_config=None: uvicorn's records go through the process's own (JSON, redacted) handler.
         uvicorn.run(

@@ -56,6 +56,9 @@ class DecisionRow(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decision: Mapped[dict[str, object]] = mapped_column(JSON)
 
+    # Migration 0004: the board's misrouted figure reads the last seven days' decisions.
+    __table_args__ = (Index("ix_decisions_decided_at", "decided_at"),)
+
 
 class QueueItemRow(Base):
     """An inquiry waiting in a department queue; at most one per inquiry."""
@@ -76,6 +79,9 @@ class QueueItemRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(200))
     transfers: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Migration 0004: the board reads waiting items (state) of the viewer's queues.
+    __table_args__ = (Index("ix_queue_items_state_queue", "state", "queue"),)
 
 
 class QueueEventRow(Base):

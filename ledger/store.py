@@ -8,15 +8,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, bindparam, func, inspect, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.schema import Base, DecisionRow, InquiryRow, QueueItemRow
+from ledger.queue_event_rows import event_row
+from ledger.schema import Base, DecisionRow, InquiryRow, QueueEventRow, QueueItemRow
+from ledger.transactions import insert_ignore, inserted_keys
 from models.decision import RoutingDecision
 from models.errors import LedgerError, LedgerUnavailable
 from models.inquiry import Inquiry
+from models.queue_events import ItemEnqueued
 from models.wire import decode, encode
 
 Status = Literal["accepted", "published", "decided"]
@@ -78,6 +80,24 @@ class Ledger:
             assert row is not None
             return Acceptance(inquiry.id, created, _status(row))
 
+    def accept_many(self, inquiries: Sequence[Inquiry]) -> list[Acceptance]:
+        """`accept` for many inquiries in one transaction; a repeated id is created once."""
+        if not inquiries:
+            return []
+        now = datetime.now(UTC)
+        rows = list({i.id: _inquiry_row(i, now) for i in reversed(inquiries)}.values())
+        with self._session() as session:
+            created = self._inserted(session, InquiryRow, rows[::-1])
+            found = session.scalars(
+                select(InquiryRow).where(InquiryRow.id.in_([i.id for i in inquiries]))
+            )
+            status = {row.id: _status(row) for row in found}
+        out = []
+        for inquiry in inquiries:
+            out.append(Acceptance(inquiry.id, inquiry.id in created, status[inquiry.id]))
+            created.discard(inquiry.id)  # the same id twice in a batch: the first made it
+        return out
+
     def mark_published(self, *, inquiry_ids: Sequence[str]) -> None:
         """Note that inquiries were handed to Kafka (acks=all)."""
         if not inquiry_ids:
@@ -90,9 +110,19 @@ class Ledger:
             )
 
     def record_decisions(
-        self, *, decided: Sequence[tuple[Inquiry, RoutingDecision]]
+        self,
+        *,
+        decided: Sequence[tuple[Inquiry, RoutingDecision]],
+        redacted: Mapping[str, str] | None = None,
+        enqueued: Sequence[ItemEnqueued] = (),
     ) -> list[RoutingDecision]:
-        """Record decisions and queue items once per inquiry; return the standing ones."""
+        """Record decisions and queue items once per inquiry; return the standing ones.
+
+        `redacted` (texts with personal data replaced, by inquiry id) is stored in the same
+        transaction, so a queued item is never seen without it and a batch costs one commit.
+        `enqueued` are the events announcing the queue items: those of items made here are
+        recorded as applied, as the projector would, which then finds nothing left to write.
+        """
         decided = list({i.id: (i, d) for i, d in reversed(decided)}.values())[::-1]
         if not decided:
             return []
@@ -100,18 +130,32 @@ class Ledger:
         with self._session() as session:
             # An inquiry produced straight onto the topic by another connector is recorded too.
             self._insert_ignore(session, InquiryRow, [_inquiry_row(i, now) for i, _ in decided])
-            self._insert_ignore(session, DecisionRow, [_decision_row(d) for _, d in decided])
-            queued = [_queue_row(d, now) for _, d in decided if d.action == "queue"]
+            new = self._inserted(session, DecisionRow, [_decision_row(d) for _, d in decided])
+            # Only a new decision makes a queue item; a standing one made its own before.
+            queued = [
+                _queue_row(d, now)
+                for _, d in decided
+                if d.action == "queue" and d.inquiry_id in new
+            ]
             self._insert_ignore(session, QueueItemRow, queued)
+            events = [event_row(e, applied=True) for e in enqueued if e.inquiry_id in new]
+            self._insert_ignore(session, QueueEventRow, events)
             ids = [i.id for i, _ in decided]
             session.execute(
                 update(InquiryRow)
                 .where(InquiryRow.id.in_(ids), InquiryRow.decided_at.is_(None))
                 .values(decided_at=now)
             )
-            rows = session.scalars(select(DecisionRow).where(DecisionRow.inquiry_id.in_(ids)))
-            standing = {r.inquiry_id: RoutingDecision.model_validate(r.decision) for r in rows}
-        return [standing[i] for i in ids]
+            self._store_redacted(session, redacted or {})
+            # A redelivered inquiry keeps the decision made first; only those are read back.
+            earlier = [i for i in ids if i not in new]
+            standing: dict[str, RoutingDecision] = {}
+            if earlier:
+                rows = session.scalars(
+                    select(DecisionRow).where(DecisionRow.inquiry_id.in_(earlier))
+                )
+                standing = {r.inquiry_id: RoutingDecision.model_validate(r.decision) for r in rows}
+        return [standing.get(i, d) for i, (_, d) in zip(ids, decided, strict=True)]
 
     def undecided(self, *, untouched_since: datetime, limit: int = 500) -> list[Inquiry]:
         """Undecided inquiries not accepted or published since a time, oldest first."""
@@ -156,16 +200,8 @@ class Ledger:
         """Keep inquiries' texts with personal data replaced (by id); the first one stands."""
         if not redacted:
             return
-        inquiries = Base.metadata.tables[InquiryRow.__tablename__]
-        stmt = (
-            update(inquiries)
-            .where(inquiries.c.id == bindparam("b_id"), inquiries.c.redacted_text.is_(None))
-            .values(redacted_text=bindparam("b_text"))
-        )
         with self._session() as session:
-            session.connection().execute(
-                stmt, [{"b_id": key, "b_text": text} for key, text in redacted.items()]
-            )
+            self._store_redacted(session, redacted)
 
     def counts(self) -> dict[str, int]:
         """Totals of inquiries, decisions and queue items, for health and tests."""
@@ -182,14 +218,26 @@ class Ledger:
     def _insert_ignore(
         self, session: Session, table: type[Base], rows: list[dict[str, Any]]
     ) -> int:
-        if not rows:
-            return 0
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        key = next(iter(inspect(table).primary_key))
-        # RETURNING counts what was inserted; rowcount is -1 for multi-row inserts on psycopg.
-        stmt = insert(table).values(rows).on_conflict_do_nothing().returning(key)
-        return len(session.execute(stmt).all())
+        return insert_ignore(session, table, rows)
+
+    def _inserted(
+        self, session: Session, table: type[Base], rows: list[dict[str, Any]]
+    ) -> set[str]:
+        """Insert rows whose primary key is new; return those keys."""
+        return set(inserted_keys(session, table, rows))
+
+    def _store_redacted(self, session: Session, redacted: Mapping[str, str]) -> None:
+        if not redacted:
+            return
+        inquiries = Base.metadata.tables[InquiryRow.__tablename__]
+        stmt = (
+            update(inquiries)
+            .where(inquiries.c.id == bindparam("b_id"), inquiries.c.redacted_text.is_(None))
+            .values(redacted_text=bindparam("b_text"))
+        )
+        session.connection().execute(
+            stmt, [{"b_id": key, "b_text": text} for key, text in redacted.items()]
+        )
 
 
 def _status(row: InquiryRow) -> Status:

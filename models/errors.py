@@ -1,5 +1,11 @@
 """The one exception tree of Indgang: catch IndgangError to catch them all."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from models.refusals import Refusal, RefusalCode
+
 
 class IndgangError(Exception):
     """Base of every error Indgang raises on purpose."""
@@ -63,7 +69,21 @@ class AccountError(IndgangError):
 
 
 class ActionRefused(IndgangError):
-    """An operator's action on a queue item is not allowed now; the message says why."""
+    """An operator's action on a queue item is not allowed now; `code` says why, in any language."""
+
+    def __init__(self, code: RefusalCode, /, **params: str | int) -> None:
+        self.refusal = Refusal(code, params)
+        super().__init__(str(self.refusal))
+
+    @property
+    def code(self) -> RefusalCode:
+        """The stable reason, for translation; the English text may change, the code not."""
+        return self.refusal.code
+
+    @property
+    def params(self) -> Mapping[str, str | int]:
+        """The values the reason's message names: who, which queue, which label."""
+        return self.refusal.params
 
 
 class SignatureError(IndgangError):

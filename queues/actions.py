@@ -20,6 +20,7 @@ from models.queue_events import (
     ItemTransferred,
     QueueEvent,
 )
+from models.refusals import Refusal, RefusalCode
 from models.wire import encode
 from queues.accounts import Operator
 from queues.board import QueueBoard, QueueItemView
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 RelabelField = Literal["type", "complexity", "urgent"]
 MAX_REASON_CHARS = 1_000
 MAX_OUTCOME_CHARS = 200  # the width of queue_items.outcome
-_LABELS: dict[str, tuple[str, ...]] = {
+# Public so the dashboard offers exactly the values this check accepts.
+RELABEL_VALUES: dict[str, tuple[str, ...]] = {
     "type": INQUIRY_TYPES,
     "complexity": COMPLEXITIES,
     "urgent": ("true", "false"),
@@ -61,7 +63,7 @@ class QueueActions:
         """Take an open item."""
         item = await self._item(operator, inquiry_id)
         if item.state != "open":
-            raise ActionRefused(_why_not_open(item))
+            raise _not_open(item)
         event = ItemClaimed(inquiry_id=item.inquiry_id, queue=item.queue, actor=operator.username)
         return await self._act(operator, item, event)
 
@@ -69,7 +71,7 @@ class QueueActions:
         """Give a claimed item back to its queue: the claimer or a supervisor."""
         item = await self._item(operator, inquiry_id)
         if item.state != "claimed":
-            raise ActionRefused("the item is not claimed, so there is nothing to release")
+            raise ActionRefused("not_claimed")
         _refuse_if_claimed_by_another(operator, item, "release")
         event = ItemReleased(inquiry_id=item.inquiry_id, queue=item.queue, actor=operator.username)
         return await self._act(operator, item, event)
@@ -80,13 +82,13 @@ class QueueActions:
         """Move an item to another queue, any department's; a correction of the router."""
         item = await self._item(operator, inquiry_id)
         if to_queue not in SERVICE_AREAS:
-            raise ActionRefused(f"{to_queue!r} is no queue")
+            raise ActionRefused("no_queue", queue=to_queue)
         if to_queue == item.queue:
-            raise ActionRefused(f"the item is in {to_queue} already")
+            raise ActionRefused("same_queue", queue=to_queue)
         if item.state == "resolved":
-            raise ActionRefused("the item is resolved; a resolved item stays where it was closed")
+            raise ActionRefused("resolved_stays")
         _refuse_if_claimed_by_another(operator, item, "transfer")
-        reason = _required_text(reason, what="a reason", limit=MAX_REASON_CHARS)
+        reason = _required_text(reason, what="reason", limit=MAX_REASON_CHARS)
         event = ItemTransferred(
             inquiry_id=item.inquiry_id,
             queue=item.queue,
@@ -103,9 +105,9 @@ class QueueActions:
         """Close an item with what came of it."""
         item = await self._item(operator, inquiry_id)
         if item.state == "resolved":
-            raise ActionRefused(f"the item is resolved already ({item.outcome})")
+            raise ActionRefused("resolved", outcome=item.outcome or "")
         _refuse_if_claimed_by_another(operator, item, "resolve")
-        outcome = _required_text(outcome, what="an outcome", limit=MAX_OUTCOME_CHARS)
+        outcome = _required_text(outcome, what="outcome", limit=MAX_OUTCOME_CHARS)
         event = ItemResolved(
             inquiry_id=item.inquiry_id, queue=item.queue, actor=operator.username, outcome=outcome
         )
@@ -116,14 +118,16 @@ class QueueActions:
     ) -> QueueItemView:
         """Correct the type, complexity or urgency the classifier gave an item."""
         item = await self._item(operator, inquiry_id)
-        if field not in _LABELS:
-            raise ActionRefused(f"{field!r} cannot be re-labelled; type, complexity or urgent")
+        if field not in RELABEL_VALUES:
+            raise ActionRefused("not_relabelable", field=field)
         value = value.strip().lower()
-        if value not in _LABELS[field]:
-            raise ActionRefused(f"{value!r} is no {field}; one of {', '.join(_LABELS[field])}")
+        if value not in RELABEL_VALUES[field]:
+            raise ActionRefused(
+                "not_a_label", value=value, field=field, allowed=", ".join(RELABEL_VALUES[field])
+            )
         old = _label_text(item, field)
         if value == old:
-            raise ActionRefused(f"the item's {field} is {value} already")
+            raise ActionRefused("same_label", field=field, value=value)
         event = ItemRelabelled(
             inquiry_id=item.inquiry_id,
             queue=item.queue,
@@ -137,7 +141,7 @@ class QueueActions:
     async def _item(self, operator: Operator, inquiry_id: str) -> QueueItemView:
         item = await asyncio.to_thread(self.board.item, viewer=operator, inquiry_id=inquiry_id)
         if item is None:
-            raise ActionRefused("no such item in a queue you can see")
+            raise ActionRefused("not_found")
         return item
 
     async def _act(
@@ -157,7 +161,8 @@ class QueueActions:
         [result] = await asyncio.to_thread(apply_events, self.engine, [event])
         if not result.applied:
             # Another person's action reached the ledger between our check and our event.
-            raise ActionRefused(result.note or "the item changed meanwhile")
+            why = result.refusal or Refusal("changed_meanwhile")
+            raise ActionRefused(why.code, **why.params)
         if self.metrics is not None:
             self.metrics.operator_actions.labels(action=event.kind).inc()
             if isinstance(event, ItemTransferred):
@@ -180,27 +185,26 @@ class QueueActions:
             log.warning("correction %s not on the feedback topic: %s", correction.event_id, exc)
 
 
-def _why_not_open(item: QueueItemView) -> str:
+def _not_open(item: QueueItemView) -> ActionRefused:
     if item.state == "claimed":
-        return f"the item is claimed by {item.claimed_by} already"
-    return f"the item is resolved already ({item.outcome})"
+        return ActionRefused("claimed", who=item.claimed_by or "")
+    return ActionRefused("resolved", outcome=item.outcome or "")
 
 
 def _refuse_if_claimed_by_another(operator: Operator, item: QueueItemView, action: str) -> None:
     if item.state != "claimed" or item.claimed_by == operator.username:
         return
     if operator.role != "supervisor":
-        raise ActionRefused(
-            f"the item is claimed by {item.claimed_by}; only they or a supervisor may {action} it"
-        )
+        raise ActionRefused("claimed_by_another", who=item.claimed_by or "", action=action)
 
 
-def _required_text(text: str, *, what: str, limit: int) -> str:
+def _required_text(text: str, *, what: Literal["reason", "outcome"], limit: int) -> str:
     text = text.strip()
     if not text:
-        raise ActionRefused(f"{what} is needed")
+        raise ActionRefused("reason_missing" if what == "reason" else "outcome_missing")
     if len(text) > limit:
-        raise ActionRefused(f"{what} of at most {limit} characters is needed, not {len(text)}")
+        too_long: RefusalCode = "reason_too_long" if what == "reason" else "outcome_too_long"
+        raise ActionRefused(too_long, limit=limit, length=len(text))
     return text
 
 

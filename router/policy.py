@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from models.labels import FALLBACK_SERVICE_AREA, RESOLVABLE_TYPES, ServiceArea
 from router.deadlines import add_working_days, due_in_working_hours, next_open
 
 if TYPE_CHECKING:
-    from router.answers import AnswerMatcher
+    from router.answers import AnswerMatcher, Match
 
 
 def decide(
@@ -23,31 +24,27 @@ def decide(
     catalogue: Catalogue,
     now: datetime,
     answers: AnswerMatcher | None = None,
+    match: Match | None = None,
 ) -> RoutingDecision:
     """Return the one decision for an inquiry under the catalogue's policy.
 
     With `answers`, a resolvable inquiry is resolved only with a knowledge-base answer that
     matches its text well enough, and queued otherwise; `omstilling` always resolves with the
-    area's phone. Without it, the answer is the area's own contact and first link.
+    area's phone. Without it, the answer is the area's own contact and first link. `match` is
+    the matcher's finding for this inquiry when it was looked up beforehand (`decide_many`).
     """
-    policy = catalogue.policy
-    conf = classification.confidence
-    if inquiry.source.get("abandoned") is True:
-        # The caller hung up before saying anything: there is no question to route, only a
-        # person to call back, which the general entrance does.
-        reason = "abandoned call: the general entrance calls back"
-        return _queue(inquiry, classification, catalogue, FALLBACK_SERVICE_AREA, now, reason)
-    if conf.service_area < policy.thresholds.service_area_fallback:
-        reason = f"service area uncertain ({conf.service_area:.2f}); a person at the entrance"
-        return _queue(inquiry, classification, catalogue, FALLBACK_SERVICE_AREA, now, reason)
-    if not_resolvable := _why_not_resolvable(classification, catalogue):
-        return _queue(
-            inquiry, classification, catalogue, classification.service_area, now, not_resolvable
-        )
+    queued = _queue_reason(inquiry, classification, catalogue)
+    if queued is not None:
+        queue, reason = queued
+        return _queue(inquiry, classification, catalogue, queue, now, reason)
     area = catalogue.area(classification.service_area)
     answer = _area_answer(area, classification)
     if answers is not None and classification.type != "omstilling":
-        found = answers.best(text=inquiry.full_text, service_area=classification.service_area)
+        found = (
+            match
+            if match is not None
+            else answers.best(text=inquiry.full_text, service_area=classification.service_area)
+        )
         matched = answers.answer_for(found)
         if matched is None:
             reason = f"no answer matched well enough (best {found.score:.2f})"
@@ -60,11 +57,65 @@ def decide(
         action="resolve",
         queue=classification.service_area,
         answer=answer,
-        priority=policy.priorities.default,
+        priority=catalogue.policy.priorities.default,
         reason=f"resolved at once: {classification.type}, complexity lav",
         classification=classification,
         decided_at=now,
     )
+
+
+def decide_many(
+    *,
+    classified: Sequence[tuple[Inquiry, Classification]],
+    catalogue: Catalogue,
+    now: datetime,
+    answers: AnswerMatcher | None = None,
+) -> list[RoutingDecision]:
+    """`decide` for each inquiry, with one pass of the matcher over those that need it.
+
+    The matcher costs about 3 ms a call but about 0.2 ms a text in a batch (one spaCy pass and
+    one sparse product), and a worker decides hundreds of inquiries a second.
+    """
+    matches: dict[int, Match] = {}
+    if answers is not None:
+        wanted = [
+            n
+            for n, (i, c) in enumerate(classified)
+            if c.type != "omstilling" and _queue_reason(i, c, catalogue) is None
+        ]
+        found = answers.best_many(
+            [classified[n][0].full_text for n in wanted],
+            service_areas=[classified[n][1].service_area for n in wanted],
+        )
+        matches = dict(zip(wanted, found, strict=True))
+    return [
+        decide(
+            inquiry=i,
+            classification=c,
+            catalogue=catalogue,
+            now=now,
+            answers=answers,
+            match=matches.get(n),
+        )
+        for n, (i, c) in enumerate(classified)
+    ]
+
+
+def _queue_reason(
+    inquiry: Inquiry, classification: Classification, catalogue: Catalogue
+) -> tuple[ServiceArea, str] | None:
+    """The queue and reason when the inquiry must go to a person whatever the matcher says."""
+    conf = classification.confidence
+    if inquiry.source.get("abandoned") is True:
+        # The caller hung up before saying anything: there is no question to route, only a
+        # person to call back, which the general entrance does.
+        return FALLBACK_SERVICE_AREA, "abandoned call: the general entrance calls back"
+    if conf.service_area < catalogue.policy.thresholds.service_area_fallback:
+        reason = f"service area uncertain ({conf.service_area:.2f}); a person at the entrance"
+        return FALLBACK_SERVICE_AREA, reason
+    if not_resolvable := _why_not_resolvable(classification, catalogue):
+        return classification.service_area, not_resolvable
+    return None
 
 
 def _why_not_resolvable(c: Classification, catalogue: Catalogue) -> str | None:

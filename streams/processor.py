@@ -19,7 +19,7 @@ from models.labels import FALLBACK_SERVICE_AREA, department_of
 from models.queue_events import ItemEnqueued
 from models.wire import DeadLetter, decode, lenient_text
 from router.answers import AnswerMatcher
-from router.policy import decide
+from router.policy import decide_many
 
 log = logging.getLogger(__name__)
 
@@ -86,38 +86,23 @@ class InquiryProcessor:
         if not inquiries:
             return outcome
         batch = list(inquiries.values())
-        now = self.clock()
-        decided = [
-            (
-                i,
-                decide(
-                    inquiry=i,
-                    classification=c,
-                    catalogue=self.catalogue,
-                    now=now,
-                    answers=self.answers,
-                ),
-            )
-            for i, c in zip(batch, self._classify(batch), strict=True)
-        ]
-        outcome.decisions = self.ledger.record_decisions(decided=decided)
-        # Operators see queued inquiries redacted unless their role allows more; redact once here.
-        queued = [d.inquiry_id for d in outcome.decisions if d.action == "queue"]
+        decisions = decide_many(
+            classified=list(zip(batch, self._classify(batch), strict=True)),
+            catalogue=self.catalogue,
+            now=self.clock(),
+            answers=self.answers,
+        )
+        # Operators see queued inquiries redacted unless their role allows more; redact once
+        # here, before the transaction, so decisions and texts are recorded in one commit.
+        queued = [d.inquiry_id for d in decisions if d.action == "queue"]
         redacted = redact_many([inquiries[i].text for i in queued])
-        self.ledger.store_redacted(redacted=dict(zip(queued, redacted, strict=True)))
-        outcome.queue_events = [
-            ItemEnqueued(
-                # A fixed id lets consumers drop the copy a redelivery makes.
-                event_id=f"{d.inquiry_id}:enqueued",
-                inquiry_id=d.inquiry_id,
-                queue=d.queue,
-                priority=d.priority,
-                due_at=d.due_at,
-                at=d.decided_at,
-            )
-            for d in outcome.decisions
-            if d.action == "queue" and d.due_at is not None
-        ]
+        outcome.decisions = self.ledger.record_decisions(
+            decided=list(zip(batch, decisions, strict=True)),
+            redacted=dict(zip(queued, redacted, strict=True)),
+            # Recorded with the items they announce, so projecting them back costs no write.
+            enqueued=_enqueued(decisions),
+        )
+        outcome.queue_events = _enqueued(outcome.decisions)
         return outcome
 
     def _classify(self, batch: list[Inquiry]) -> list[Classification]:
@@ -134,6 +119,22 @@ class InquiryProcessor:
             # Never lose an inquiry to a classifier fault: a person at the entrance takes it.
             log.error("classifier failed on inquiry %s: %s", inquiry.id, exc)
             return unclassified(model_version=self.classifier.model_version)
+
+
+def _enqueued(decisions: Sequence[RoutingDecision]) -> list[ItemEnqueued]:
+    return [
+        ItemEnqueued(
+            # A fixed id lets consumers drop the copy a redelivery makes.
+            event_id=f"{d.inquiry_id}:enqueued",
+            inquiry_id=d.inquiry_id,
+            queue=d.queue,
+            priority=d.priority,
+            due_at=d.due_at,
+            at=d.decided_at,
+        )
+        for d in decisions
+        if d.action == "queue" and d.due_at is not None
+    ]
 
 
 def unclassified(*, model_version: str) -> Classification:

@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import settings as hypothesis_settings
 
 from config.catalogue import Catalogue, load_catalogue
 from ledger.database import make_engine
@@ -28,6 +29,12 @@ REPO = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(
     "INDGANG_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+
+# Property-based and fuzz tests: a few hundred examples in CI; `make fuzz` selects the long
+# profile (--hypothesis-profile=fuzz), which runs each of them for tens of thousands.
+hypothesis_settings.register_profile("ci", max_examples=200)
+hypothesis_settings.register_profile("fuzz", max_examples=20_000)
+hypothesis_settings.load_profile("ci")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -26,10 +26,10 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 
 # Subcommands of the `indgang` CLI that the image and compose file may run. A CLI test
 # checks this set against the real command group once the CLI exists.
-COMPOSE_COMMANDS = frozenset({"migrate", "worker", "api", "run"})
+COMPOSE_COMMANDS = frozenset({"migrate", "worker", "api", "mail", "run"})
 
 ENGINE_SERVICES = ("migrate", "worker", "api")
-LONG_RUNNING_ENGINE_SERVICES = ("worker", "api")
+LONG_RUNNING_ENGINE_SERVICES = ("worker", "api", "mail")
 
 # Every variable the official apache/kafka image needs once any KAFKA_* variable is given
 # (STREAMING-NOTES, "Apache Kafka in docker-compose"), plus the ones this deployment relies on.
@@ -365,3 +365,52 @@ def test_every_compose_command_is_a_real_cli_command() -> None:
     from indgang.cli import cli
 
     assert set(cli.commands) >= COMPOSE_COMMANDS
+
+
+MAIL_SETTINGS = {"INDGANG_MAILBOXES", "INDGANG_SMTP"}
+MAILBOXES = (
+    '[{"name": "borgerservice", "host": "imap.kommune.example", '
+    '"username": "borgerservice@kommune.example", "password": "an-imap-password"}]'
+)
+
+
+def test_the_mail_connector_is_opt_in_behind_its_profile(
+    services: dict[str, dict[str, Any]], compose_text: str
+) -> None:
+    assert services["mail"]["profiles"] == ["mail"]
+    assert [name for name, service in services.items() if "profiles" in service] == ["mail"]
+    # Compose interpolates profiled services too: the default deployment needs no mail value.
+    interpolate(compose_text, {**OPERATOR_ENVIRONMENT, "GRAFANA_ADMIN_PASSWORD": "not-admin"})
+
+
+def test_the_mail_connector_shares_the_engine_environment_and_adds_only_mail_settings(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    mail = environment_of(services["mail"], OPERATOR_ENVIRONMENT)
+    api = environment_of(services["api"], OPERATOR_ENVIRONMENT)
+    assert {k: v for k, v in mail.items() if k not in MAIL_SETTINGS} == api
+    assert (mail["INDGANG_MAILBOXES"], mail["INDGANG_SMTP"]) == ("[]", "null")
+
+
+def test_the_mail_environment_passes_production_validation_with_the_operators_mailboxes(
+    services: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    operator = {**OPERATOR_ENVIRONMENT, "INDGANG_MAILBOXES": MAILBOXES}
+    env = environment_of(services["mail"], operator)
+    for key in list(os.environ):
+        if key.startswith("INDGANG_"):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings = Settings()
+    assert [mailbox.name for mailbox in settings.mailboxes] == ["borgerservice"]
+    assert settings.smtp is None
+    assert not settings.uses_embedded_broker
+
+
+def test_the_mail_connector_serves_metrics_on_the_compose_network_only(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    mail = services["mail"]
+    assert mail["command"] == ["mail", "--metrics-port", "8082", "--metrics-host", "0.0.0.0"]
+    assert "ports" not in mail

@@ -19,6 +19,8 @@ ANY_TEXT = st.text(
     alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=2_000
 ).filter(lambda t: t.strip() != "")
 
+pytestmark = pytest.mark.fuzz
+
 
 @cache
 def _classifier() -> Classifier:
@@ -26,7 +28,7 @@ def _classifier() -> Classifier:
 
 
 @given(text=ANY_TEXT, channel=st.sampled_from(["phone", "mail", "chat", "web"]))
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_any_text_on_any_channel_gets_a_classification_in_the_label_space(
     text: str, channel: str
 ) -> None:
@@ -38,7 +40,7 @@ def test_any_text_on_any_channel_gets_a_classification_in_the_label_space(
 
 
 @given(text=ANY_TEXT)
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 def test_redaction_never_fails_and_never_grows_a_cpr_number(text: str) -> None:
     redacted = redact(text + " 010190-1234")
     assert "010190-1234" not in redacted

@@ -6,11 +6,12 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from bs4 import Tag
 from sqlalchemy import Engine, select
 
 from ledger.schema import QueueEventRow, QueueItemRow
 from queues.accounts import Operator
-from tests.dashboard.conftest import DashboardServer, flashes, submit
+from tests.dashboard.conftest import DashboardServer, flashes, soup, submit
 
 pytestmark = pytest.mark.broker
 
@@ -121,7 +122,7 @@ def test_an_operator_cannot_see_or_act_on_another_departments_item(
     assert _events(dashboard_server.engine, care) == [("enqueued", "system")]
 
 
-def test_a_refused_action_shows_the_reason_on_the_page(
+def test_a_refused_action_shows_the_reason_on_the_page_in_danish(
     dashboard_server: DashboardServer,
     make_account: Callable[..., Operator],
     queue_item: Callable[..., str],
@@ -132,8 +133,36 @@ def test_a_refused_action_shows_the_reason_on_the_page(
     _act(dashboard_server.login("first"), item, "claim")
     status, messages = _act(dashboard_server.login("second"), item, "claim")
     assert status == 303
-    assert messages == ["Handlingen blev afvist: the item is claimed by first already"]
+    assert messages == ["Handlingen blev afvist: henvendelsen er allerede taget af first."]
     assert _item(dashboard_server.engine, item).claimed_by == "first"
+
+
+def test_a_refusal_names_the_queue_and_the_verb_in_the_chosen_language(
+    dashboard_server: DashboardServer,
+    make_account: Callable[..., Operator],
+    queue_item: Callable[..., str],
+) -> None:
+    make_account(username="first")
+    make_account(username="second")
+    item = queue_item(text=RAT)
+    _act(dashboard_server.login("first"), item, "claim")
+    second = dashboard_server.login("second")
+    moved = _act(second, item, "transfer", to_queue="mtm.natur", reason="Træer")
+    assert moved == (
+        303,
+        [
+            "Handlingen blev afvist: henvendelsen er taget af first, og kun vedkommende eller "
+            "en supervisor kan overføre den."
+        ],
+    )
+    submit(second, "/dashboard/language", {"lang": "en"}, page="/dashboard/")
+    assert _act(second, item, "resolve", outcome="Svar sendt") == (
+        303,
+        [
+            "The action was refused: the inquiry is claimed by first; only they or a "
+            "supervisor may resolve it."
+        ],
+    )
 
 
 @pytest.mark.parametrize(
@@ -169,3 +198,112 @@ def test_an_unknown_action_is_not_found(
     item = queue_item(text=RAT)
     status, _ = _act(dashboard_server.login("mtm"), item, "delete")
     assert status == 404
+
+
+def _relabel(client: httpx.Client, inquiry_id: str, **fields: str) -> tuple[int, list[str]]:
+    """Post the re-label form from the item's page; return status and the page's messages."""
+    here = f"/dashboard/items/{inquiry_id}"
+    response = submit(client, f"{here}/relabel", {"next": here, **fields}, page=here)
+    if response.status_code != 303:
+        return response.status_code, flashes(response.text)
+    assert response.headers["location"] == here
+    return 303, flashes(client.get(here).text)
+
+
+def _relabel_form(html: str, field: str) -> Tag:
+    marker = soup(html).select_one(f'form[action$="/relabel"] input[name=field][value="{field}"]')
+    assert marker is not None, f"no re-label form for {field}"
+    form = marker.find_parent("form")
+    assert form is not None
+    return form
+
+
+def test_the_item_page_offers_each_label_with_danish_names_and_the_current_one_chosen(
+    dashboard_server: DashboardServer,
+    make_account: Callable[..., Operator],
+    queue_item: Callable[..., str],
+) -> None:
+    make_account(username="mtm")
+    item = queue_item(text=RAT, inquiry_type="indberetning")
+    html = dashboard_server.login("mtm").get(f"/dashboard/items/{item}").text
+    kind = _relabel_form(html, "type")
+    select = kind.select_one("select[name=value]")
+    assert select is not None
+    label = kind.select_one(f'label[for="{select["id"]}"]')
+    assert label is not None and label.get_text(strip=True) == "Type"
+    assert [(o["value"], o.get_text(strip=True)) for o in select.select("option")][:3] == [
+        ("omstilling", "Omstilling"),
+        ("generel_information", "Generel information"),
+        ("hjaelp_til_selvbetjening", "Hjælp til selvbetjening"),
+    ]
+    assert len(select.select("option")) == 8
+    assert [o["value"] for o in select.select("option[selected]")] == ["indberetning"]
+    assert kind.select_one('input[name="csrf_token"]') is not None
+    urgent = _relabel_form(html, "urgent")
+    assert [o.get_text(strip=True) for o in urgent.select("option")] == ["Haster", "Haster ikke"]
+    assert [o["value"] for o in urgent.select("option[selected]")] == ["false"]
+    assert _relabel_form(html, "complexity").select_one("button") is not None
+
+
+def test_a_relabel_from_the_item_page_is_recorded_and_shown(
+    dashboard_server: DashboardServer,
+    make_account: Callable[..., Operator],
+    queue_item: Callable[..., str],
+) -> None:
+    make_account(username="mtm")
+    item = queue_item(text=RAT, inquiry_type="indberetning")
+    client = dashboard_server.login("mtm")
+    assert _relabel(client, item, field="type", value="klage") == (
+        303,
+        ["Henvendelsens type er rettet til klage."],
+    )
+    assert _relabel(client, item, field="urgent", value="true") == (
+        303,
+        ["Henvendelsens hastegrad er rettet til haster."],
+    )
+    html = client.get(f"/dashboard/items/{item}").text
+    assert [o["value"] for o in _relabel_form(html, "type").select("option[selected]")] == ["klage"]
+    assert _events(dashboard_server.engine, item)[-2:] == [("relabelled", "mtm")] * 2
+    row = _item(dashboard_server.engine, item)
+    assert (row.queue, row.state) == ("mtm.miljoe", "open")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"field": "type", "value": "spam"}, "Vælg en værdi fra listen."),
+        ({"field": "queue", "value": "mtm.natur"}, "Vælg en værdi fra listen."),
+        ({"field": "urgent"}, "Vælg en værdi fra listen."),
+        (
+            {"field": "complexity", "value": "mellem"},
+            "Handlingen blev afvist: henvendelsens kompleksitet er allerede mellem.",
+        ),
+    ],
+)
+def test_a_relabel_outside_the_label_space_or_to_the_same_label_changes_nothing(
+    dashboard_server: DashboardServer,
+    make_account: Callable[..., Operator],
+    queue_item: Callable[..., str],
+    fields: dict[str, str],
+    message: str,
+) -> None:
+    make_account(username="mtm")
+    item = queue_item(text=RAT)
+    assert _relabel(dashboard_server.login("mtm"), item, **fields) == (303, [message])
+    assert _events(dashboard_server.engine, item) == [("enqueued", "system")]
+
+
+def test_a_relabel_without_the_sessions_csrf_token_is_refused(
+    dashboard_server: DashboardServer,
+    make_account: Callable[..., Operator],
+    queue_item: Callable[..., str],
+) -> None:
+    make_account(username="mtm")
+    item = queue_item(text=RAT)
+    client = dashboard_server.login("mtm")
+    response = client.post(
+        f"/dashboard/items/{item}/relabel",
+        data={"csrf_token": "guess", "field": "type", "value": "klage"},
+    )
+    assert response.status_code == 403
+    assert _events(dashboard_server.engine, item) == [("enqueued", "system")]

@@ -197,6 +197,16 @@ def test_an_mtm_operator_works_a_live_rat_report_and_a_supervisor_sees_every_que
     expect(supervisor.locator(".full-text")).to_have_text(HOME_CARE)
     assert _serious_violations(supervisor) == []
     _screenshot(supervisor, "item-supervisor-da.png")
+    supervisor.locator("summary", has_text="Ret klassifikation").click()
+    kind = supervisor.get_by_label("Type", exact=True)
+    corrected = "sagsstatus" if kind.input_value() == "klage" else "klage"
+    kind.select_option(corrected)
+    assert _serious_violations(supervisor) == []
+    supervisor.get_by_role("button", name="Ret type").click()
+    expect(supervisor.locator(".flash")).to_have_text(
+        f"Henvendelsens type er rettet til {corrected}."
+    )
+    assert _serious_violations(supervisor) == []
     supervisor.get_by_role("link", name="Tilbage til køoversigten").click()
 
     supervisor.get_by_role("button", name="English").click()

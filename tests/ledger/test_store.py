@@ -6,15 +6,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from config.catalogue import Catalogue
 from ledger.database import make_engine
 from ledger.migrate import downgrade, upgrade
+from ledger.schema import InquiryRow, QueueEventRow
 from ledger.store import Ledger
 from models.classification import Classification
+from models.decision import RoutingDecision
 from models.errors import ConfigError, LedgerUnavailable
 from models.inquiry import Inquiry
+from models.queue_events import ItemEnqueued
 from router.policy import decide
 
 pytestmark = pytest.mark.usefixtures("ledger")
@@ -38,6 +41,25 @@ def test_accepting_the_same_inquiry_twice_keeps_one(
     again = ledger.accept(inquiry)
     assert (again.created, again.status) == (False, "accepted")
     assert ledger.counts()["inquiries"] == 1
+
+
+def test_accepting_many_at_once_creates_each_id_once_and_tells_each_status(
+    ledger: Ledger,
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+) -> None:
+    earlier, decided, fresh = make_inquiry(), make_inquiry(), make_inquiry()
+    ledger.accept(earlier)
+    ledger.record_decisions(decided=[_decided(decided, make_classification(), catalogue)])  # type: ignore[list-item]
+    answers = ledger.accept_many([earlier, fresh, decided, fresh])
+    assert [(a.inquiry_id, a.created, a.status) for a in answers] == [
+        (earlier.id, False, "accepted"),
+        (fresh.id, True, "accepted"),
+        (decided.id, False, "decided"),
+        (fresh.id, False, "accepted"),
+    ]
+    assert ledger.counts()["inquiries"] == 3
 
 
 def test_a_redelivered_inquiry_gets_one_decision_and_one_queue_item(
@@ -129,3 +151,33 @@ def test_an_unreachable_database_raises_ledger_unavailable() -> None:
 def test_an_unsupported_database_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="mysql is not supported"):
         make_engine("mysql://root@localhost/test")
+
+
+def test_a_queue_decision_is_recorded_with_its_redacted_text_and_its_enqueued_event(
+    ledger: Ledger,
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+) -> None:
+    inquiry, decision = _decided(make_inquiry(), make_classification(type="klage"), catalogue)
+    assert isinstance(decision, RoutingDecision) and decision.due_at is not None
+    enqueued = ItemEnqueued(
+        event_id=f"{inquiry.id}:enqueued",
+        inquiry_id=inquiry.id,
+        queue=decision.queue,
+        priority=decision.priority,
+        due_at=decision.due_at,
+        at=decision.decided_at,
+    )
+    for _ in range(2):  # the second time is a redelivery: it changes nothing
+        ledger.record_decisions(
+            decided=[(inquiry, decision)],
+            redacted={inquiry.id: "[NAVN] klager"},
+            enqueued=[enqueued],
+        )
+    with ledger.engine.connect() as connection:
+        events = connection.execute(select(QueueEventRow.event_id, QueueEventRow.applied)).all()
+        text = connection.scalar(select(InquiryRow.redacted_text))
+    assert [tuple(e) for e in events] == [(enqueued.event_id, True)]
+    assert text == "[NAVN] klager"
+    assert ledger.counts() == {"inquiries": 1, "decisions": 1, "queue_items": 1}

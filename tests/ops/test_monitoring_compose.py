@@ -74,3 +74,14 @@ def test_monitoring_is_published_on_loopback_only(
 ) -> None:
     for port in services[name].get("ports", []):
         assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
+
+
+def test_prometheus_scrapes_the_mail_connector_on_the_port_compose_gives_it(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    scrape = yaml.safe_load((ROOT / "ops/prometheus/prometheus.yml").read_text())
+    job = {j["job_name"]: j for j in scrape["scrape_configs"]}["indgang-mail"]
+    [discovery] = job["dns_sd_configs"]
+    command = services["mail"]["command"]
+    assert discovery["names"] == ["mail"]
+    assert str(discovery["port"]) == command[command.index("--metrics-port") + 1]

@@ -156,3 +156,16 @@ def test_scrape_jobs_cover_the_api_and_every_worker_replica(
     assert worker["dns_sd_configs"][0]["port"] == 8081
     down = rules["IndgangDown"]["expr"]
     assert "indgang-api" in down and "indgang-worker" in down
+
+
+def test_the_mail_connector_is_scraped_only_where_it_runs_and_alerted_on_there(
+    rules: dict[str, dict[str, Any]],
+) -> None:
+    mail = {job["job_name"]: job for job in _load(CONFIG)["scrape_configs"]}["indgang-mail"]
+    assert mail.get("metrics_path", "/metrics") == "/metrics"
+    # Discovery, not a static target: without the mail service there is no target, no `up`
+    # series, and so nothing for IndgangDown to fire on (alerts.test.yml shows both cases).
+    assert "static_configs" not in mail
+    assert mail["dns_sd_configs"][0]["names"] == ["mail"]
+    assert mail["dns_sd_configs"][0]["port"] == 8082
+    assert "indgang-mail" in rules["IndgangDown"]["expr"]

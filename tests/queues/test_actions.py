@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 import pytest
 from aiokafka import AIOKafkaConsumer
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 
 from config.settings import load_settings
 from ledger.schema import QueueItemRow
@@ -43,6 +43,21 @@ class StateAtPublish(Producer):
         for key, _ in messages:
             item = self.board.item(viewer=self.viewer, inquiry_id=key, anywhere=True)
             self.seen.append((topic, item.state if item else None))
+
+
+class OvertakenAtPublish(Producer):
+    """The real producer; while our event is on its way, another person's claim is applied."""
+
+    def __init__(self, *, bootstrap_servers: str, engine: Engine, rival: str) -> None:
+        super().__init__(bootstrap_servers=bootstrap_servers)
+        self.engine, self.rival = engine, rival
+
+    async def publish(self, *, topic: str, messages: Sequence[tuple[str, bytes]]) -> None:
+        await super().publish(topic=topic, messages=messages)
+        for key, _ in messages:
+            apply_events(
+                self.engine, [ItemClaimed(inquiry_id=key, queue="mtm.affald", actor=self.rival)]
+            )
 
 
 async def _consume(bootstrap: str, topic: str, want: int) -> list[bytes]:
@@ -103,6 +118,28 @@ async def test_a_claim_is_on_the_topic_before_the_ledger_changes(
     [raw] = await _consume(broker.bootstrap_servers, TOPICS.queue_events, 1)
     event = decode("queue_event", raw)
     assert (event.kind, event.inquiry_id, event.actor) == ("claimed", queued.id, "ada")
+
+
+@pytest.mark.broker
+async def test_an_action_overtaken_in_the_ledger_is_refused_with_the_projections_reason(
+    ledger: Ledger,
+    broker: EmbeddedBroker,
+    put_on_queue: Callable[..., Queued],
+    make_operator: Callable[..., Operator],
+) -> None:
+    await ensure_topics(bootstrap_servers=broker.bootstrap_servers, settings=load_settings())
+    queued = put_on_queue()
+    racing = OvertakenAtPublish(
+        bootstrap_servers=broker.bootstrap_servers, engine=ledger.engine, rival="ada"
+    )
+    await racing.start()
+    try:
+        actions = QueueActions(engine=ledger.engine, producer=racing, topics=TOPICS)
+        with pytest.raises(ActionRefused, match="claimed by ada already") as refused:
+            await actions.claim(operator=make_operator(username="bo"), inquiry_id=queued.id)
+    finally:
+        await racing.stop()
+    assert (refused.value.code, dict(refused.value.params)) == ("claimed", {"who": "ada"})
 
 
 async def test_without_kafka_an_action_fails_and_changes_nothing(
@@ -180,26 +217,81 @@ async def test_a_relabel_is_a_correction_too(
 
 
 @pytest.mark.parametrize(
-    ("who", "setup", "action", "reason"),
+    ("who", "setup", "action", "code", "reason"),
     [
-        ({"department": "MBU"}, None, ("claim", {}), "no such item in a queue you can see"),
-        ({}, "claimed", ("claim", {}), "claimed by bo already"),
-        ({}, None, ("release", {}), "not claimed, so there is nothing to release"),
-        ({}, "claimed", ("release", {}), "only they or a supervisor may release it"),
-        ({}, "claimed", ("resolve", {"outcome": "ok"}), "only they or a supervisor may resolve"),
-        ({}, None, ("resolve", {"outcome": "  "}), "an outcome is needed"),
-        ({}, None, ("resolve", {"outcome": "x" * 201}), "at most 200 characters"),
+        (
+            {"department": "MBU"},
+            None,
+            ("claim", {}),
+            "not_found",
+            "no such item in a queue you can see",
+        ),
+        ({}, "claimed", ("claim", {}), "claimed", "claimed by bo already"),
+        ({}, None, ("release", {}), "not_claimed", "not claimed, so there is nothing to release"),
+        (
+            {},
+            "claimed",
+            ("release", {}),
+            "claimed_by_another",
+            "only they or a supervisor may release it",
+        ),
+        (
+            {},
+            "claimed",
+            ("resolve", {"outcome": "ok"}),
+            "claimed_by_another",
+            "only they or a supervisor may resolve",
+        ),
+        ({}, None, ("resolve", {"outcome": "  "}), "outcome_missing", "an outcome is needed"),
+        (
+            {},
+            None,
+            ("resolve", {"outcome": "x" * 201}),
+            "outcome_too_long",
+            "at most 200 characters",
+        ),
         (
             {},
             None,
             ("transfer", {"to_queue": "mtm.affald", "reason": "x"}),
+            "same_queue",
             "in mtm.affald already",
         ),
-        ({}, None, ("transfer", {"to_queue": "mtm.natur", "reason": ""}), "a reason is needed"),
-        ({}, None, ("transfer", {"to_queue": "mtm.nowhere", "reason": "x"}), "is no queue"),
-        ({}, None, ("relabel", {"field": "type", "value": "spam"}), "'spam' is no type"),
-        ({}, None, ("relabel", {"field": "type", "value": "klage"}), "type is klage already"),
-        ({}, "resolved", ("transfer", {"to_queue": "mtm.natur", "reason": "x"}), "is resolved"),
+        (
+            {},
+            None,
+            ("transfer", {"to_queue": "mtm.natur", "reason": ""}),
+            "reason_missing",
+            "a reason is needed",
+        ),
+        (
+            {},
+            None,
+            ("transfer", {"to_queue": "mtm.nowhere", "reason": "x"}),
+            "no_queue",
+            "is no queue",
+        ),
+        (
+            {},
+            None,
+            ("relabel", {"field": "type", "value": "spam"}),
+            "not_a_label",
+            "'spam' is no type",
+        ),
+        (
+            {},
+            None,
+            ("relabel", {"field": "type", "value": "klage"}),
+            "same_label",
+            "type is klage already",
+        ),
+        (
+            {},
+            "resolved",
+            ("transfer", {"to_queue": "mtm.natur", "reason": "x"}),
+            "resolved_stays",
+            "is resolved",
+        ),
     ],
 )
 async def test_an_action_that_is_not_allowed_is_refused_before_anything_is_published(
@@ -210,6 +302,7 @@ async def test_an_action_that_is_not_allowed_is_refused_before_anything_is_publi
     who: dict[str, str],
     setup: str | None,
     action: tuple[str, dict[str, str]],
+    code: str,
     reason: str,
 ) -> None:
     queued = put_on_queue(queue="mtm.affald")
@@ -223,10 +316,11 @@ async def test_an_action_that_is_not_allowed_is_refused_before_anything_is_publi
             [ItemResolved(inquiry_id=queued.id, queue="mtm.affald", actor="bo", outcome="ok")],
         )
     name, arguments = action
-    with pytest.raises(ActionRefused, match=reason):
+    with pytest.raises(ActionRefused, match=reason) as refused:
         await getattr(offline, name)(
             operator=make_operator(**who), inquiry_id=queued.id, **arguments
         )
+    assert refused.value.code == code
 
 
 @pytest.mark.broker

@@ -19,6 +19,7 @@ from models.queue_events import (
     ItemTransferred,
     QueueEvent,
 )
+from models.refusals import Refusal
 from models.wire import encode
 from queues.projection import apply_events, project_messages, rebuild
 from streams.processor import RawMessage
@@ -86,13 +87,13 @@ def test_an_item_walks_through_claim_release_transfer_and_resolve(
 
 
 @pytest.mark.parametrize(
-    ("before", "event", "note"),
+    ("before", "event", "code", "note"),
     [
-        ([ItemClaimed], ItemClaimed, "claimed by ada already"),
-        ([], ItemReleased, "the item is not claimed"),
-        ([ItemResolved], ItemClaimed, "resolved already"),
-        ([ItemResolved], ItemTransferred, "resolved already"),
-        ([ItemResolved], ItemResolved, "resolved already"),
+        ([ItemClaimed], ItemClaimed, "claimed", "claimed by ada already"),
+        ([], ItemReleased, "not_claimed", "the item is not claimed"),
+        ([ItemResolved], ItemClaimed, "resolved", "resolved already"),
+        ([ItemResolved], ItemTransferred, "resolved", "resolved already"),
+        ([ItemResolved], ItemResolved, "resolved", "resolved already"),
     ],
 )
 def test_an_event_that_does_not_fit_the_state_is_stored_as_not_applied(
@@ -100,6 +101,7 @@ def test_an_event_that_does_not_fit_the_state_is_stored_as_not_applied(
     put_on_queue: Callable[..., Queued],
     before: list[type[QueueEvent]],
     event: type[QueueEvent],
+    code: str,
     note: str,
 ) -> None:
     queued = put_on_queue()
@@ -117,6 +119,8 @@ def test_an_event_that_does_not_fit_the_state_is_stored_as_not_applied(
     state = queue_state(ledger.engine)
     [result] = apply_events(ledger.engine, [make(event, 10)])
     assert not result.applied
+    assert result.refusal is not None
+    assert result.refusal.code == code
     assert result.note is not None
     assert note in result.note
     assert queue_state(ledger.engine) == state
@@ -140,6 +144,7 @@ def test_an_event_for_an_item_that_moved_away_is_not_applied(
         ledger.engine, [ItemClaimed(inquiry_id=queued.id, queue="mtm.affald", actor="bo")]
     )
     assert result.note == "the item is in mtm.natur now, not in mtm.affald"
+    assert result.refusal == Refusal("moved", {"queue": "mtm.natur", "expected": "mtm.affald"})
 
 
 def test_an_event_for_an_unknown_inquiry_is_stored_as_not_applied(ledger: Ledger) -> None:
@@ -161,7 +166,11 @@ def test_a_relabel_to_a_label_outside_the_label_space_is_not_applied(
             ItemRelabelled(inquiry_id=queued.id, queue="mtm.affald", field="urgent", value="true"),
         ],
     )
-    assert (bad.applied, bad.note) == (False, "'spam' is no type label")
+    assert not bad.applied
+    assert bad.note is not None
+    assert bad.note.startswith("'spam' is no type; one of omstilling, ")
+    assert bad.refusal is not None
+    assert (bad.refusal.code, bad.refusal.params["value"]) == ("not_a_label", "spam")
     assert good.applied
 
 
@@ -275,3 +284,27 @@ def test_rebuilding_from_no_events_puts_every_item_back_where_the_router_put_it(
         None,
     )
     assert _events(ledger) == []
+
+
+def test_projecting_a_worker_batch_records_each_event_once_as_applying_it_would(
+    ledger: Ledger, put_on_queue: Callable[..., Queued]
+) -> None:
+    queued = put_on_queue(project=False)
+    claim = ItemClaimed(inquiry_id=queued.id, queue="mtm.affald", actor="ada", at=_at(1))
+    apply_events(ledger.engine, [claim])  # the dashboard applies its own events first
+    stray = queued.enqueued.model_copy(update={"event_id": "x:enqueued", "inquiry_id": "x"})
+    release = ItemReleased(inquiry_id=queued.id, queue="mtm.affald", actor="ada", at=_at(2))
+    batch = [queued.enqueued, claim, queued.enqueued, stray, release]
+    messages = [
+        RawMessage("q", 0, n, e.inquiry_id.encode(), encode("queue_event", e))
+        for n, e in enumerate(batch)
+    ]
+    assert project_messages(ledger.engine, messages) == []
+    recorded = {row.event_id: (row.applied, row.note) for row in _events(ledger)}
+    assert recorded == {
+        queued.enqueued.event_id: (True, None),
+        claim.event_id: (True, None),
+        stray.event_id: (False, "the inquiry is not in this ledger"),
+        release.event_id: (True, None),
+    }
+    assert _item(ledger, queued.id).state == "open"

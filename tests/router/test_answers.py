@@ -12,7 +12,7 @@ from config.knowledge import KnowledgeBase, load_knowledge_base
 from models.classification import Classification
 from models.inquiry import Inquiry
 from router.answers import AnswerMatcher
-from router.policy import decide
+from router.policy import decide, decide_many
 
 # Written for this test, not copied from the knowledge base's example questions:
 # (service area, a low-complexity question in a citizen's own words).
@@ -170,3 +170,37 @@ def test_decide_with_a_matcher_resolves_omstilling_with_the_areas_phone(
     assert decision.action == "resolve"
     assert decision.answer is not None
     assert decision.answer.phone == catalogue.area("ba.koerselskontoret").contact.phone
+
+
+def test_deciding_a_batch_matches_answers_once_and_decides_as_one_at_a_time(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    matcher: AnswerMatcher,
+    now: datetime,
+) -> None:
+    classified = [
+        (make_inquiry(text=question), make_classification(service_area=area))
+        for area, question in FRESH_QUESTIONS + UNCOVERED_QUESTIONS
+    ]
+    classified += [
+        (
+            make_inquiry(text="Kan du stille mig om til kørselskontoret?"),
+            make_classification(service_area="ba.koerselskontoret", type="omstilling"),
+        ),
+        (
+            make_inquiry(text="Hvordan anmelder jeg rotter?"),
+            make_classification(service_area="mtm.miljoe", confidence={"service_area": 0.1}),
+        ),
+        (
+            make_inquiry(text="Jeg vil klage over skraldemanden"),
+            make_classification(service_area="mtm.affald", type="klage"),
+        ),
+    ]
+    one_at_a_time = [
+        decide(inquiry=i, classification=c, catalogue=catalogue, now=now, answers=matcher)
+        for i, c in classified
+    ]
+    batch = decide_many(classified=classified, catalogue=catalogue, now=now, answers=matcher)
+    assert batch == one_at_a_time
+    assert {d.action for d in batch} == {"resolve", "queue"}

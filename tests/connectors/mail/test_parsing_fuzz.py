@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -57,6 +58,8 @@ BODIES = st.one_of(
     ),
 )
 
+pytestmark = pytest.mark.fuzz
+
 
 def _outcome(raw: bytes) -> ParsedMail | MailParseError:
     try:
@@ -75,7 +78,7 @@ def _check(raw: bytes) -> None:
 
 
 @given(raw=st.binary(max_size=4_000))
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 def test_arbitrary_bytes_are_a_mail_or_a_named_refusal(raw: bytes) -> None:
     _check(raw)
 
@@ -85,7 +88,7 @@ def test_arbitrary_bytes_are_a_mail_or_a_named_refusal(raw: bytes) -> None:
     body=BODIES,
     newline=st.sampled_from([b"\r\n", b"\n"]),
 )
-@settings(max_examples=400, deadline=None)
+@settings(deadline=None)
 def test_mangled_mime_is_a_mail_or_a_named_refusal(
     headers: list[tuple[str, str]], body: bytes, newline: bytes
 ) -> None:
