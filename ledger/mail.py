@@ -10,12 +10,11 @@ from typing import Literal
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.schema import DecisionRow, InquiryRow, MailMessageRow
+from ledger.transactions import transaction
 from models.decision import RoutingDecision
-from models.errors import LedgerError, LedgerUnavailable
 from models.inquiry import Inquiry
 from models.wire import decode
 
@@ -41,13 +40,8 @@ class MailLedger:
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
-        try:
-            with self._sessions.begin() as session:
-                yield session
-        except OperationalError as exc:
-            raise LedgerUnavailable(f"database unreachable: {type(exc.orig).__name__}") from exc
-        except DBAPIError as exc:
-            raise LedgerError(f"database refused the operation: {type(exc.orig).__name__}") from exc
+        with transaction(self._sessions) as session:
+            yield session
 
     def record(
         self,

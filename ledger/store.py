@@ -9,14 +9,12 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Engine, bindparam, func, select, update
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.queue_event_rows import event_row
 from ledger.schema import Base, DecisionRow, InquiryRow, QueueEventRow, QueueItemRow
-from ledger.transactions import insert_ignore, inserted_keys
+from ledger.transactions import insert_ignore, inserted_keys, transaction
 from models.decision import RoutingDecision
-from models.errors import LedgerError, LedgerUnavailable
 from models.inquiry import Inquiry
 from models.queue_events import ItemEnqueued
 from models.wire import decode, encode
@@ -58,13 +56,8 @@ class Ledger:
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
-        try:
-            with self._sessions.begin() as session:
-                yield session
-        except OperationalError as exc:
-            raise LedgerUnavailable(f"database unreachable: {type(exc.orig).__name__}") from exc
-        except DBAPIError as exc:
-            raise LedgerError(f"database refused the operation: {type(exc.orig).__name__}") from exc
+        with transaction(self._sessions) as session:
+            yield session
 
     def ping(self) -> None:
         """Raise LedgerUnavailable unless the database answers."""

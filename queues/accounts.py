@@ -16,9 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
 from ledger.schema import OperatorRow
+from ledger.transactions import transaction
 from models.errors import AccountError
 from models.labels import DEPARTMENTS, SERVICE_AREAS, department_of
-from queues.sessions import transaction
 
 Role = Literal["operator", "caseworker", "supervisor"]
 ROLES: tuple[Role, ...] = get_args(Role)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from classifiers.redaction import redact_many
 from ledger.schema import DecisionRow, InquiryRow, QueueEventRow, QueueItemRow
 from ledger.store import utc
+from ledger.transactions import transaction
 from models.inquiry import Inquiry
 from models.labels import (
     COMPLEXITIES,
@@ -28,7 +29,6 @@ from models.labels import (
 )
 from models.wire import decode
 from queues.accounts import Operator
-from queues.sessions import transaction
 
 ItemState = Literal["open", "claimed", "resolved"]
 MISROUTE_WINDOW = timedelta(days=7)

@@ -11,11 +11,11 @@ from sqlalchemy.orm import sessionmaker
 from classifiers.dataset import LabelledInquiry, Labels, write_labelled
 from classifiers.redaction import redact
 from ledger.schema import DecisionRow, InquiryRow, QueueEventRow
+from ledger.transactions import transaction
 from models.decision import RoutingDecision
 from models.inquiry import Inquiry
 from models.labels import department_of, expected_action
 from models.wire import decode
-from queues.sessions import transaction
 
 ID_PREFIX = "feedback-"
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ledger.queue_event_rows import event_row, stored_event_id
 from ledger.schema import DecisionRow, InquiryRow, QueueEventRow, QueueItemRow
 from ledger.store import utc
-from ledger.transactions import insert_ignore
+from ledger.transactions import insert_ignore, transaction
 from models.errors import PayloadError
 from models.labels import COMPLEXITIES, INQUIRY_TYPES
 from models.queue_events import (
@@ -28,7 +28,6 @@ from models.queue_events import (
 )
 from models.refusals import Refusal
 from models.wire import DeadLetter, decode, lenient_text
-from queues.sessions import transaction
 from streams.processor import RawMessage
 
 log = logging.getLogger(__name__)
