@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import TypeAdapter, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from config.catalogue import Catalogue, load_catalogue
 from config.settings import BotClient
@@ -342,6 +343,14 @@ def create_api(
         """FastAPI's own parameter checks answer in the same Problem shape as ours."""
         fields = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         return _problem(422, "invalid request parameters", fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Unknown paths and wrong methods are refused in the same Problem shape, with a reason."""
+        response = _problem(exc.status_code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
 
     default_openapi = app.openapi
 

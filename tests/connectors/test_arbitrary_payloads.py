@@ -74,9 +74,21 @@ def test_any_signed_inquiry_body_is_accepted_or_refused_with_a_reason(
     assert response.status_code in (200, 202, 400, 413, 422)
 
 
-@given(body=BODIES, call_id=st.text(alphabet="abcdefghij0123456789-_:", min_size=1, max_size=70))
+@given(body=BODIES, call_id=st.text(alphabet="abcdefghij0123456789-_.:", min_size=1, max_size=70))
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_signed_call_event_is_accepted_or_refused_with_a_reason(
     client: httpx.Client, body: bytes, call_id: str
 ) -> None:
     _assert_explained(_post(client, f"/v1/calls/{call_id}/events", body))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/v1/no-such-thing", 404), ("DELETE", "/v1/inquiries", 405)],
+)
+def test_an_unknown_path_or_method_is_refused_with_a_reason(
+    client: httpx.Client, method: str, path: str, status: int
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == status
+    _assert_explained(response)
