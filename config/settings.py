@@ -56,6 +56,8 @@ class Mailbox(BaseModel):
     folder: str = "INBOX"
     # Processed mail is moved here, only after its inquiry is durable.
     processed_folder: str = "Indgang/Behandlet"
+    # Copies of Indgang's own receipts (SmtpServer.copy_to) are filed here, not taken in.
+    receipts_folder: str = "Indgang/Kvitteringer"
 
 
 class SmtpServer(BaseModel):
@@ -69,6 +71,12 @@ class SmtpServer(BaseModel):
     username: str | None = None
     password: SecretStr | None = None
     from_address: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    # SMTP cannot say whether a mail was taken when the sender died between the final dot and
+    # the server's reply. Sending each receipt in the same transaction to a watched mailbox too
+    # lets its copy settle that doubt; without one, a doubtful receipt is sent again.
+    copy_to: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    # How long a receipt in doubt waits for its copy before it is sent again.
+    confirm_within_s: float = Field(default=300.0, gt=0)
 
 
 class Settings(BaseSettings):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,7 +18,7 @@ from models.decision import RoutingDecision
 from models.inquiry import Inquiry
 from models.wire import decode
 
-ReceiptState = Literal["pending", "sent", "suppressed", "failed"]
+ReceiptState = Literal["pending", "sending", "sent", "suppressed", "failed"]
 
 
 @dataclass(frozen=True)
@@ -75,15 +75,15 @@ class MailLedger:
             )
             return len(session.execute(stmt).all()) > 0
 
-    def due_receipts(self, *, limit: int = 100) -> list[DueReceipt]:
-        """Pending receipts whose inquiry is decided, oldest mail first."""
+    def due_receipts(self, *, in_doubt_before: datetime, limit: int = 100) -> list[DueReceipt]:
+        """Receipts of decided inquiries not yet sent, or in doubt since before a time."""
         with self._session() as session:
             rows = session.execute(
                 select(MailMessageRow.message_key, MailMessageRow.reply_to, InquiryRow.envelope)
                 .add_columns(DecisionRow.decision)
                 .join(InquiryRow, InquiryRow.id == MailMessageRow.inquiry_id)
                 .join(DecisionRow, DecisionRow.inquiry_id == MailMessageRow.inquiry_id)
-                .where(MailMessageRow.receipt_state == "pending")
+                .where(_claimable(in_doubt_before))
                 .order_by(MailMessageRow.created_at, MailMessageRow.message_key)
                 .limit(limit)
             ).all()
@@ -96,6 +96,41 @@ class MailLedger:
             )
             for key, reply_to, envelope, decision in rows
         ]
+
+    def claim_receipt(self, *, message_key: str, in_doubt_before: datetime) -> bool:
+        """Mark a due receipt as being sent now; False when another sender has it or it is done."""
+        with self._session() as session:
+            result = session.execute(
+                update(MailMessageRow)
+                .where(MailMessageRow.message_key == message_key, _claimable(in_doubt_before))
+                .values(receipt_state="sending", receipt_attempt_at=datetime.now(UTC))
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def release_receipt(self, *, message_key: str) -> None:
+        """Hand a claimed receipt back as not sent, known not to have reached its recipient."""
+        with self._session() as session:
+            session.execute(
+                update(MailMessageRow)
+                .where(
+                    MailMessageRow.message_key == message_key,
+                    MailMessageRow.receipt_state == "sending",
+                )
+                .values(receipt_state="pending")
+            )
+
+    def confirm_receipt(self, *, inquiry_id: str) -> bool:
+        """Settle as sent a receipt whose copy came back; False when none was waiting for one."""
+        with self._session() as session:
+            result = session.execute(
+                update(MailMessageRow)
+                .where(
+                    MailMessageRow.inquiry_id == inquiry_id,
+                    MailMessageRow.receipt_state == "sending",
+                )
+                .values(receipt_state="sent", reply_to=None, receipt_sent_at=datetime.now(UTC))
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def finish_receipt(
         self, *, message_key: str, state: Literal["sent", "suppressed", "failed"]
@@ -121,3 +156,13 @@ class MailLedger:
                 )
             ).all()
         return {state: count for state, count in rows}
+
+
+def _claimable(in_doubt_before: datetime) -> ColumnElement[bool]:
+    return or_(
+        MailMessageRow.receipt_state == "pending",
+        and_(
+            MailMessageRow.receipt_state == "sending",
+            MailMessageRow.receipt_attempt_at < in_doubt_before,
+        ),
+    )

@@ -157,6 +157,8 @@ class MailMessageRow(Base):
     reply_to: Mapped[str | None] = mapped_column(Text)
     receipt_state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     receipt_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the latest attempt began: a receipt left "sending" is in doubt from then on.
+    receipt_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

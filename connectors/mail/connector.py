@@ -22,6 +22,7 @@ from connectors.mail.imap_source import FETCH_CHUNK, PARKED_FOLDER, FetchedMail,
 from connectors.mail.inquiries import inquiry_from_mail
 from connectors.mail.parsing import ParsedMail, parse_mail
 from connectors.mail.pause import pause
+from connectors.mail.receipt_copies import receipt_copy_of
 from connectors.mail.receipts import send_receipts_forever
 from ledger.mail import MailLedger
 from models.errors import BrokerError, LedgerError, MailParseError, MailServerError
@@ -54,7 +55,7 @@ class MailboxWatcher:
         dead_letter_topic: str,
         metrics: Metrics,
         poll_s: float,
-        send_receipts: bool,
+        receipt_from: str | None,
         stop: threading.Event,
     ) -> None:
         self.mailbox = mailbox
@@ -63,7 +64,8 @@ class MailboxWatcher:
         self.dead_letter_topic = dead_letter_topic
         self.metrics = metrics
         self.poll_s = poll_s
-        self.send_receipts = send_receipts
+        # Receipts are sent from this address when SMTP is configured; copies come back from it.
+        self.receipt_from = receipt_from
         self.stop = stop
         self.source = ImapSource(mailbox)
         # IMAPClient is not thread-safe: one thread per mailbox does all its IMAP calls.
@@ -120,6 +122,10 @@ class MailboxWatcher:
         try:
             if mail.raw is None:
                 raise MailParseError(f"the mail is {mail.size} bytes, too large", code="too_large")
+            if self.receipt_from and (
+                receipt_for := receipt_copy_of(mail.raw, from_address=self.receipt_from)
+            ):
+                return await self._file_receipt_copy(mail, receipt_for=receipt_for)
             parsed = parse_mail(mail.raw)
             inquiry = inquiry_from_mail(
                 parsed, mailbox=self.mailbox.name, received_at=mail.received_at
@@ -150,7 +156,17 @@ class MailboxWatcher:
         return 1
 
     def _wants_receipt(self, parsed: ParsedMail) -> bool:
-        return self.send_receipts and parsed.no_reply is None
+        return self.receipt_from is not None and parsed.no_reply is None
+
+    async def _file_receipt_copy(self, mail: FetchedMail, *, receipt_for: str) -> int:
+        """A copy of our own receipt: it settles a receipt in doubt and is never an inquiry."""
+        settled = await asyncio.to_thread(self.mail_ledger.confirm_receipt, inquiry_id=receipt_for)
+        await self._imap(lambda: self.source.file([mail.uid], self.mailbox.receipts_folder))
+        if settled:
+            log.info(
+                "mailbox %s: receipt for %s settled by its copy", self.mailbox.name, receipt_for
+            )
+        return 1
 
     async def _park(self, mail: FetchedMail, exc: MailParseError) -> int:
         raw = mail.raw or b""
@@ -213,7 +229,7 @@ async def run_mail_connector(
                 dead_letter_topic=topics.dead_letters,
                 metrics=metrics,
                 poll_s=settings.mail_poll_s,
-                send_receipts=settings.smtp is not None,
+                receipt_from=settings.smtp.from_address if settings.smtp else None,
                 stop=stop,
             ).run()
         )

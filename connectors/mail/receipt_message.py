@@ -19,6 +19,8 @@ _MONTHS = (
 )  # fmt: skip
 _REPLY_PREFIX = re.compile(r"^\s*(re|sv|svar|aw)\s*:", re.IGNORECASE)
 _NOT_ATEXT = re.compile(r"[^A-Za-z0-9.-]")
+# Names the inquiry a receipt belongs to, so a copy coming back can settle that receipt.
+RECEIPT_FOR_HEADER = "X-Indgang-Receipt-For"
 
 
 def danish_time(moment: datetime) -> str:
@@ -44,6 +46,7 @@ def compose_receipt(
     msg["Subject"] = _subject(inquiry.subject)
     msg["Date"] = format_datetime(now.astimezone(AARHUS))
     msg["Message-ID"] = receipt_message_id(inquiry_id=inquiry.id, from_address=from_address)
+    msg[RECEIPT_FOR_HEADER] = inquiry.id
     original = inquiry.source.get("message_id")
     if isinstance(original, str) and original:
         msg["In-Reply-To"] = original

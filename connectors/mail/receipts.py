@@ -1,7 +1,11 @@
 """Send each decided mail inquiry's receipt over SMTP, once it is decided, then settle it.
 
-At least once: a crash after the server took a receipt and before the ledger noted it sends it
-again on restart, with the same Message-ID, so the two are recognisably one mail.
+Each receipt is claimed ("sending") in the ledger before the SMTP transaction and settled after
+the server's reply. A sender that dies in between leaves it in doubt: SMTP cannot tell whether
+the server took it. With `SmtpServer.copy_to` the same transaction also delivers a copy to a
+watched mailbox, and the copy coming back settles the receipt as sent (exactly once); one still
+in doubt after `confirm_within_s` was never taken and is sent again, with the same Message-ID.
+Without a copy address a doubtful receipt is sent again after that time: at least once.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from types import TracebackType
 from typing import Literal
@@ -34,6 +38,10 @@ RETRY_AFTER_S = (5.0, 15.0, 60.0, 300.0)
 
 class RecipientRefused(MailServerError):
     """The SMTP server refused the recipient for good (5xx): this receipt can never be sent."""
+
+
+class RecipientDeferred(MailServerError):
+    """The SMTP server refused the recipient for now (4xx): nothing went to them, try later."""
 
 
 class SmtpSender:
@@ -68,21 +76,28 @@ class SmtpSender:
         except (aiosmtplib.SMTPException, OSError):
             self._smtp.close()
 
-    async def send(self, message: EmailMessage) -> None:
-        """Hand one mail to the server; returns once the server has accepted it."""
+    async def send(self, message: EmailMessage, *, to: str, copy_to: str | None = None) -> None:
+        """Hand one mail, and a copy in the same transaction, to the server until it accepts."""
         try:
-            await self._smtp.send_message(message)
+            refused, _reply = await self._smtp.send_message(
+                message, recipients=[to] + ([copy_to] if copy_to else [])
+            )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             if all(r.code >= 500 for r in exc.recipients):
                 raise RecipientRefused(
                     f"SMTP refused the recipient: {exc.recipients[0].code}"
                 ) from exc
-            raise MailServerError("SMTP deferred the recipient") from exc
+            raise RecipientDeferred("SMTP deferred the recipient") from exc
         except aiosmtplib.SMTPResponseException as exc:
             # Sender or content refused: a problem of ours or the server's, so retry later.
             raise MailServerError(f"SMTP refused the mail: {exc.code}") from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise MailServerError(f"SMTP send failed: {type(exc).__name__}") from exc
+        # Only the copy went: it must not settle a receipt the citizen never got.
+        if (response := refused.get(to)) is not None:
+            if response.code >= 500:
+                raise RecipientRefused(f"SMTP refused the recipient: {response.code}")
+            raise RecipientDeferred(f"SMTP deferred the recipient: {response.code}")
 
 
 async def send_due_receipts(
@@ -91,16 +106,25 @@ async def send_due_receipts(
     """Send every receipt that is due now; return how many went out."""
     sent = 0
     while not stop.is_set():
-        due = await asyncio.to_thread(mail_ledger.due_receipts, limit=RECEIPT_BATCH)
+        in_doubt_before = datetime.now(UTC) - timedelta(seconds=smtp.confirm_within_s)
+        due = await asyncio.to_thread(
+            mail_ledger.due_receipts, in_doubt_before=in_doubt_before, limit=RECEIPT_BATCH
+        )
         if not due:
             break
         async with SmtpSender(smtp) as sender:
             for receipt in due:
                 if stop.is_set():
                     break
-                sent += await _send_one(
-                    receipt, sender=sender, smtp=smtp, mail_ledger=mail_ledger, metrics=metrics
+                claimed = await asyncio.to_thread(
+                    mail_ledger.claim_receipt,
+                    message_key=receipt.message_key,
+                    in_doubt_before=in_doubt_before,
                 )
+                if claimed:
+                    sent += await _send_one(
+                        receipt, sender=sender, smtp=smtp, mail_ledger=mail_ledger, metrics=metrics
+                    )
         if len(due) < RECEIPT_BATCH:
             break
     return sent
@@ -127,7 +151,10 @@ async def _send_one(
             from_address=smtp.from_address,
             now=datetime.now(UTC),
         )
-        await sender.send(message)
+        await sender.send(message, to=to, copy_to=smtp.copy_to)
+    except RecipientDeferred:
+        await asyncio.to_thread(mail_ledger.release_receipt, message_key=receipt.message_key)
+        raise
     except (RecipientRefused, ValueError) as exc:
         # ValueError: an address the mail library will not put in a header.
         log.warning("receipt for %s cannot be sent: %s", receipt.inquiry.id, type(exc).__name__)

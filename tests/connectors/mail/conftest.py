@@ -45,6 +45,8 @@ DOVECOT = Path("/usr/sbin/dovecot")
 MAIL_USER = "indgang"
 MAIL_PASSWORD = "test-only-password"
 FROM_ADDRESS = "kvittering@kommune.example"
+# The watched mailbox's own address: receipts copied here come back through Dovecot.
+MAILBOX_ADDRESS = "indgang@kommune.example"
 
 
 @pytest.fixture
@@ -279,10 +281,15 @@ def plain_dovecot() -> Iterator[DovecotServer]:
 
 @dataclass
 class SmtpCollector:
-    """aiosmtpd handler keeping every accepted mail; refuses the addresses in `refuse`."""
+    """aiosmtpd handler keeping every accepted mail; refuses the addresses in `refuse`.
+
+    Addresses in `local` are delivered there, as a relay hands its own domain's mail to the
+    mailbox server; mail that went only to them is not kept in `messages`.
+    """
 
     messages: list[EmailMessage] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    local: dict[str, Callable[[bytes], None]] = field(default_factory=dict)
 
     # aiosmtpd finds its hooks by these exact names.
     async def handle_RCPT(  # noqa: N802
@@ -305,7 +312,11 @@ class SmtpCollector:
         raw = content if isinstance(content, bytes) else str(content).encode()
         message = message_from_bytes(raw, policy=policy.default)
         assert isinstance(message, EmailMessage)
-        self.messages.append(message)
+        for address in envelope.rcpt_tos:
+            if (deliver := self.local.get(address)) is not None:
+                deliver(raw)
+        if any(address not in self.local for address in envelope.rcpt_tos):
+            self.messages.append(message)
         return "250 Message accepted for delivery"
 
 
@@ -322,9 +333,19 @@ class SmtpTestServer:
         """Every mail accepted so far."""
         return list(self.collector.messages)
 
-    def settings(self) -> SmtpServer:
+    def settings(self, **overrides: Any) -> SmtpServer:
         """Settings that send receipts through this server."""
-        return SmtpServer(host=self.host, port=self.port, starttls=False, from_address=FROM_ADDRESS)
+        fields: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port,
+            "starttls": False,
+            "from_address": FROM_ADDRESS,
+        }
+        return SmtpServer(**(fields | overrides))
+
+    def deliver_locally(self, address: str, dovecot: DovecotServer) -> None:
+        """Put mail for `address` into the Dovecot INBOX, as the relay's local delivery would."""
+        self.collector.local[address] = dovecot.append
 
 
 @pytest.fixture

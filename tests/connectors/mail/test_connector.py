@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +13,9 @@ from aiokafka import AIOKafkaConsumer
 
 from config.knowledge import load_knowledge_base
 from connectors.mail.parsing import parse_mail
+from connectors.mail.receipt_message import compose_receipt
+from connectors.mail.receipts import SmtpSender
+from ledger.mail import MailLedger
 from ledger.store import Ledger
 from models.classification import Classification
 from models.decision import Answer, RoutingDecision
@@ -21,6 +25,7 @@ from streams.embedded_broker import EmbeddedBroker
 from streams.topics import Topics
 from tests.connectors.mail.conftest import (
     FROM_ADDRESS,
+    MAILBOX_ADDRESS,
     DovecotServer,
     RunningConnector,
     SmtpTestServer,
@@ -238,3 +243,87 @@ def test_a_stopped_connector_leaves_unread_mail_in_the_inbox_for_the_next_start(
     second = start_connector(mailbox=dovecot.mailbox(), smtp=None)
     wait_until(lambda: dovecot.count(PROCESSED) == 3, timeout_s=30, what="3 mails filed")
     assert len(_inquiries(second)) == 3
+
+
+RECEIPTS = "Indgang/Kvitteringer"
+
+
+def test_a_receipt_s_copy_to_the_watched_mailbox_is_filed_and_never_taken_in(
+    dovecot: DovecotServer,
+    smtp_server: SmtpTestServer,
+    start_connector: Callable[..., RunningConnector],
+    make_mail: Callable[..., bytes],
+    decide: Callable[..., RoutingDecision],
+) -> None:
+    smtp_server.deliver_locally(MAILBOX_ADDRESS, dovecot)
+    dovecot.append(make_mail(sender="borger@example.org"))
+    smtp = smtp_server.settings(copy_to=MAILBOX_ADDRESS)
+    connector = start_connector(mailbox=dovecot.mailbox(), smtp=smtp)
+    wait_until(lambda: len(_inquiries(connector)) == 1, timeout_s=30, what="the inquiry")
+    decide(connector.ledger, _inquiries(connector)[0])
+    wait_until(lambda: dovecot.count(RECEIPTS) == 1, timeout_s=30, what="the copy filed")
+    assert [m["To"] for m in smtp_server.messages] == ["borger@example.org"]
+    assert len(_inquiries(connector)) == 1
+    assert dovecot.count("INBOX") == 0
+    assert connector.mail_ledger.receipt_counts() == {"sent": 1}
+
+
+def _left_in_doubt(
+    connector: RunningConnector, smtp_server: SmtpTestServer, *, taken_by_server: bool
+) -> None:
+    """Claim the one due receipt as a sender does, then die: after the server took it, or before."""
+    mail_ledger: MailLedger = connector.mail_ledger
+    now = datetime.now(UTC)
+    [receipt] = mail_ledger.due_receipts(in_doubt_before=now)
+    assert mail_ledger.claim_receipt(message_key=receipt.message_key, in_doubt_before=now)
+    if not taken_by_server:
+        return
+    assert receipt.reply_to is not None
+    message = compose_receipt(
+        inquiry=receipt.inquiry,
+        decision=receipt.decision,
+        to=receipt.reply_to,
+        from_address=FROM_ADDRESS,
+        now=now,
+    )
+
+    async def send() -> None:
+        async with SmtpSender(smtp_server.settings()) as sender:
+            await sender.send(message, to=receipt.reply_to or "", copy_to=MAILBOX_ADDRESS)
+
+    asyncio.run(send())
+
+
+@pytest.mark.parametrize("taken_by_server", [True, False], ids=["after-the-dot", "before-it"])
+def test_a_receipt_whose_sender_died_mid_send_reaches_the_citizen_exactly_once(
+    dovecot: DovecotServer,
+    smtp_server: SmtpTestServer,
+    start_connector: Callable[..., RunningConnector],
+    make_mail: Callable[..., bytes],
+    decide: Callable[..., RoutingDecision],
+    taken_by_server: bool,
+) -> None:
+    smtp_server.deliver_locally(MAILBOX_ADDRESS, dovecot)
+    dovecot.append(make_mail(sender="borger@example.org"))
+    window = 4.0
+    smtp = smtp_server.settings(copy_to=MAILBOX_ADDRESS, confirm_within_s=window)
+    first = start_connector(mailbox=dovecot.mailbox(), smtp=smtp)
+    wait_until(lambda: len(_inquiries(first)) == 1, timeout_s=30, what="the inquiry")
+    first.stop()
+    # Undecided until now, so the first connector owed no receipt yet.
+    assert first.mail_ledger.receipt_counts() == {"pending": 1}
+    decide(first.ledger, _inquiries(first)[0])
+    _left_in_doubt(first, smtp_server, taken_by_server=taken_by_server)
+    claimed_at = time.monotonic()
+
+    second = start_connector(mailbox=dovecot.mailbox(), smtp=smtp)
+    wait_until(
+        lambda: second.mail_ledger.receipt_counts() == {"sent": 1},
+        timeout_s=30,
+        what="the receipt settled",
+    )
+    # Past the window nothing in doubt is left to send again.
+    time.sleep(max(0.0, claimed_at + window + 3.0 - time.monotonic()))
+    assert [m["To"] for m in smtp_server.messages] == ["borger@example.org"]
+    assert dovecot.count(RECEIPTS) == 1
+    assert dovecot.count("INBOX") == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,10 @@ from ledger.store import Ledger
 from models.classification import Classification
 from models.decision import RoutingDecision
 from models.inquiry import Inquiry
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @pytest.fixture
@@ -93,7 +97,7 @@ def test_a_receipt_is_due_only_once_its_inquiry_is_decided(
     waiting = take_in("b" * 64)
     decided = take_in("c" * 64)
     decision = decide(decided)
-    due = mail_ledger.due_receipts()
+    due = mail_ledger.due_receipts(in_doubt_before=_now())
     assert [(d.inquiry.id, d.reply_to, d.decision) for d in due] == [
         (decided.id, "borger@example.org", decision)
     ]
@@ -107,7 +111,7 @@ def test_a_suppressed_receipt_keeps_no_address_and_is_never_due(
     decide: Callable[[Inquiry], RoutingDecision],
 ) -> None:
     decide(take_in("d" * 64, receipt_state="suppressed"))
-    assert mail_ledger.due_receipts() == []
+    assert mail_ledger.due_receipts(in_doubt_before=_now()) == []
     with ledger.engine.connect() as connection:
         stored = connection.exec_driver_sql("SELECT reply_to FROM mail_messages").scalar_one()
     assert stored is None
@@ -123,7 +127,7 @@ def test_settling_a_receipt_forgets_the_address_and_takes_it_off_the_due_list(
 ) -> None:
     decide(take_in("e" * 64))
     mail_ledger.finish_receipt(message_key="e" * 64, state=state)
-    assert mail_ledger.due_receipts() == []
+    assert mail_ledger.due_receipts(in_doubt_before=_now()) == []
     assert mail_ledger.receipt_counts() == {state: 1}
     with ledger.engine.connect() as connection:
         reply_to, sent_at = connection.exec_driver_sql(
@@ -131,3 +135,52 @@ def test_settling_a_receipt_forgets_the_address_and_takes_it_off_the_due_list(
         ).one()
     assert reply_to is None
     assert (sent_at is not None) == (state == "sent")
+
+
+def test_a_claimed_receipt_is_not_due_again_until_it_has_been_in_doubt_long_enough(
+    mail_ledger: MailLedger,
+    take_in: Callable[..., Inquiry],
+    decide: Callable[[Inquiry], RoutingDecision],
+) -> None:
+    decide(take_in("f" * 64))
+    an_hour_ago = _now() - timedelta(hours=1)
+    assert mail_ledger.claim_receipt(message_key="f" * 64, in_doubt_before=an_hour_ago) is True
+    # A second sender (another replica, or this one restarted) must not send it meanwhile.
+    assert mail_ledger.claim_receipt(message_key="f" * 64, in_doubt_before=an_hour_ago) is False
+    assert mail_ledger.due_receipts(in_doubt_before=an_hour_ago) == []
+    assert mail_ledger.receipt_counts() == {"sending": 1}
+    later = _now() + timedelta(seconds=1)
+    assert [d.message_key for d in mail_ledger.due_receipts(in_doubt_before=later)] == ["f" * 64]
+    assert mail_ledger.claim_receipt(message_key="f" * 64, in_doubt_before=later) is True
+
+
+def test_a_receipt_in_doubt_is_settled_as_sent_by_its_copy_and_then_never_due(
+    ledger: Ledger,
+    mail_ledger: MailLedger,
+    take_in: Callable[..., Inquiry],
+    decide: Callable[[Inquiry], RoutingDecision],
+) -> None:
+    inquiry = take_in("g" * 64)
+    decide(inquiry)
+    mail_ledger.claim_receipt(message_key="g" * 64, in_doubt_before=_now())
+    assert mail_ledger.confirm_receipt(inquiry_id=inquiry.id) is True
+    assert mail_ledger.confirm_receipt(inquiry_id=inquiry.id) is False
+    assert mail_ledger.receipt_counts() == {"sent": 1}
+    assert mail_ledger.due_receipts(in_doubt_before=_now() + timedelta(days=1)) == []
+    with ledger.engine.connect() as connection:
+        reply_to = connection.exec_driver_sql("SELECT reply_to FROM mail_messages").scalar_one()
+    assert reply_to is None
+
+
+def test_a_copy_settles_only_a_receipt_being_sent_not_one_still_pending_or_released(
+    mail_ledger: MailLedger,
+    take_in: Callable[..., Inquiry],
+    decide: Callable[[Inquiry], RoutingDecision],
+) -> None:
+    inquiry = take_in("h" * 64)
+    decide(inquiry)
+    assert mail_ledger.confirm_receipt(inquiry_id=inquiry.id) is False
+    mail_ledger.claim_receipt(message_key="h" * 64, in_doubt_before=_now())
+    mail_ledger.release_receipt(message_key="h" * 64)
+    assert mail_ledger.confirm_receipt(inquiry_id=inquiry.id) is False
+    assert mail_ledger.receipt_counts() == {"pending": 1}
