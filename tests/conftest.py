@@ -19,6 +19,7 @@ from ledger.database import make_engine
 from ledger.migrate import upgrade
 from ledger.store import Ledger
 from models.classification import Classification, HeadConfidence
+from models.decision import RoutingDecision
 from models.inquiry import Inquiry
 from models.labels import department_of
 from queues.accounts import Accounts, Operator
@@ -84,6 +85,28 @@ def make_classification() -> Callable[..., Classification]:
         fields.setdefault("department", department_of(fields["service_area"]))
         conf = {"service_area": 0.9, "type": 0.9, "complexity": 0.9, "urgent": 0.05, **confidence}
         return Classification(confidence=HeadConfidence(**conf), **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_decision(
+    make_classification: Callable[..., Classification],
+) -> Callable[..., RoutingDecision]:
+    """Factory for a queue decision of an inquiry as the worker makes one; override any field."""
+
+    def make(inquiry_id: str, **overrides: Any) -> RoutingDecision:
+        fields: dict[str, Any] = {
+            "inquiry_id": inquiry_id,
+            "action": "queue",
+            "queue": "mkb.generel",
+            "priority": 5,
+            "due_at": datetime(2026, 11, 27, 14, 0, tzinfo=UTC),
+            "reason": "test",
+            "classification": make_classification(),
+        }
+        fields.update(overrides)
+        return RoutingDecision(**fields)
 
     return make
 

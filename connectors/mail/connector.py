@@ -14,6 +14,7 @@ import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from functools import partial
 from typing import TypeVar
 
@@ -23,7 +24,7 @@ from connectors.mail.inquiries import inquiry_from_mail
 from connectors.mail.parsing import ParsedMail, parse_mail
 from connectors.mail.pause import pause
 from connectors.mail.receipt_copies import receipt_copy_of
-from connectors.mail.receipts import send_receipts_forever
+from connectors.mail.receipts import CaughtUp, send_receipts_forever
 from ledger.mail import MailLedger
 from models.errors import BrokerError, LedgerError, MailParseError, MailServerError
 from models.wire import DeadLetter, encode, lenient_text
@@ -57,6 +58,7 @@ class MailboxWatcher:
         poll_s: float,
         receipt_from: str | None,
         stop: threading.Event,
+        caught_up: CaughtUp | None = None,
     ) -> None:
         self.mailbox = mailbox
         self.intake = intake
@@ -66,6 +68,7 @@ class MailboxWatcher:
         self.poll_s = poll_s
         # Receipts are sent from this address when SMTP is configured; copies come back from it.
         self.receipt_from = receipt_from
+        self.caught_up = caught_up
         self.stop = stop
         self.source = ImapSource(mailbox)
         # IMAPClient is not thread-safe: one thread per mailbox does all its IMAP calls.
@@ -101,6 +104,7 @@ class MailboxWatcher:
 
     async def catch_up(self) -> int:
         """Take in everything in the folder, searching again until nothing is left."""
+        began_at = datetime.now(UTC)
         taken = 0
         while not self.stop.is_set():
             uids = await self._imap(self.source.waiting)
@@ -114,6 +118,8 @@ class MailboxWatcher:
             taken += moved
             # Nothing moved: the folder is empty, or what is left must wait for the broker.
             if not moved:
+                if self.caught_up is not None:
+                    self.caught_up.finished(self.mailbox.name, began_at=began_at)
                 break
         return taken
 
@@ -220,6 +226,7 @@ async def run_mail_connector(
     connecting = asyncio.create_task(_keep_connected(intake, stop))
     await asyncio.wait([connecting], timeout=PRODUCER_GRACE_S)
     topics = Topics.for_settings(settings)
+    caught_up = CaughtUp(mailbox.name for mailbox in settings.mailboxes)
     tasks = [
         asyncio.create_task(
             MailboxWatcher(
@@ -231,6 +238,7 @@ async def run_mail_connector(
                 poll_s=settings.mail_poll_s,
                 receipt_from=settings.smtp.from_address if settings.smtp else None,
                 stop=stop,
+                caught_up=caught_up,
             ).run()
         )
         for mailbox in settings.mailboxes
@@ -239,7 +247,11 @@ async def run_mail_connector(
         tasks.append(
             asyncio.create_task(
                 send_receipts_forever(
-                    mail_ledger=mail_ledger, smtp=settings.smtp, metrics=metrics, stop=stop
+                    mail_ledger=mail_ledger,
+                    smtp=settings.smtp,
+                    metrics=metrics,
+                    stop=stop,
+                    caught_up=caught_up,
                 )
             )
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from types import TracebackType
@@ -38,6 +39,35 @@ RETRY_AFTER_S = (5.0, 15.0, 60.0, 300.0)
 
 class RecipientRefused(MailServerError):
     """The SMTP server refused the recipient for good (5xx): this receipt can never be sent."""
+
+
+class CaughtUp:
+    """When each watched mailbox began its latest finished catch-up: older copies were seen."""
+
+    def __init__(self, mailboxes: Iterable[str]) -> None:
+        self._began: dict[str, datetime | None] = dict.fromkeys(mailboxes)
+
+    def finished(self, mailbox: str, *, began_at: datetime) -> None:
+        """A catch-up that began at `began_at` went through the whole folder."""
+        self._began[mailbox] = began_at
+
+    def copies_seen_before(self) -> datetime | None:
+        """Every copy delivered before this time has been read; None until each mailbox has."""
+        began = list(self._began.values())
+        if not began or any(b is None for b in began):
+            return None
+        return min(b for b in began if b is not None)
+
+
+def in_doubt_before(smtp: SmtpServer, caught_up: CaughtUp | None) -> datetime:
+    """Receipts claimed before this time and not settled are to be sent again."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=smtp.confirm_within_s)
+    if smtp.copy_to is None or caught_up is None:
+        return cutoff
+    # A slow catch-up (many mails after downtime) must not make a copy waiting unread in the
+    # folder look missing: wait also until the watchers have been through what arrived.
+    seen = caught_up.copies_seen_before()
+    return min(cutoff, seen) if seen is not None else datetime.min.replace(tzinfo=UTC)
 
 
 class RecipientDeferred(MailServerError):
@@ -101,14 +131,19 @@ class SmtpSender:
 
 
 async def send_due_receipts(
-    *, mail_ledger: MailLedger, smtp: SmtpServer, metrics: Metrics, stop: threading.Event
+    *,
+    mail_ledger: MailLedger,
+    smtp: SmtpServer,
+    metrics: Metrics,
+    stop: threading.Event,
+    caught_up: CaughtUp | None = None,
 ) -> int:
     """Send every receipt that is due now; return how many went out."""
     sent = 0
     while not stop.is_set():
-        in_doubt_before = datetime.now(UTC) - timedelta(seconds=smtp.confirm_within_s)
+        cutoff = in_doubt_before(smtp, caught_up)
         due = await asyncio.to_thread(
-            mail_ledger.due_receipts, in_doubt_before=in_doubt_before, limit=RECEIPT_BATCH
+            mail_ledger.due_receipts, in_doubt_before=cutoff, limit=RECEIPT_BATCH
         )
         if not due:
             break
@@ -119,7 +154,7 @@ async def send_due_receipts(
                 claimed = await asyncio.to_thread(
                     mail_ledger.claim_receipt,
                     message_key=receipt.message_key,
-                    in_doubt_before=in_doubt_before,
+                    in_doubt_before=cutoff,
                 )
                 if claimed:
                     sent += await _send_one(
@@ -180,13 +215,16 @@ async def send_receipts_forever(
     smtp: SmtpServer,
     metrics: Metrics,
     stop: threading.Event,
+    caught_up: CaughtUp | None = None,
     interval_s: float = RECEIPT_INTERVAL_S,
 ) -> None:
     """Send due receipts every interval until stopped; server or ledger trouble backs off."""
     failures = 0
     while not stop.is_set():
         try:
-            await send_due_receipts(mail_ledger=mail_ledger, smtp=smtp, metrics=metrics, stop=stop)
+            await send_due_receipts(
+                mail_ledger=mail_ledger, smtp=smtp, metrics=metrics, stop=stop, caught_up=caught_up
+            )
             failures = 0
         except (MailServerError, LedgerError) as exc:
             delay = RETRY_AFTER_S[min(failures, len(RETRY_AFTER_S) - 1)]

@@ -39,21 +39,18 @@ PARKED = "Indgang/Fejl"
 
 
 @pytest.fixture
-def decide(make_classification: Callable[..., Classification]) -> Callable[..., RoutingDecision]:
+def decide(
+    make_decision: Callable[..., RoutingDecision],
+    make_classification: Callable[..., Classification],
+) -> Callable[..., RoutingDecision]:
     """Stand in for the worker: record a decision for a mail inquiry in the ledger."""
 
     def record(ledger: Ledger, inquiry: Inquiry, **overrides: Any) -> RoutingDecision:
         fields: dict[str, Any] = {
-            "inquiry_id": inquiry.id,
-            "action": "queue",
             "queue": "mtm.affald",
-            "priority": 5,
-            "due_at": datetime(2026, 11, 27, 14, 0, tzinfo=UTC),
-            "reason": "test",
             "classification": make_classification(service_area="mtm.affald"),
         }
-        fields.update(overrides)
-        decision = RoutingDecision(**fields)
+        decision = make_decision(inquiry.id, **(fields | overrides))
         ledger.record_decisions(decided=[(inquiry, decision)])
         return decision
 

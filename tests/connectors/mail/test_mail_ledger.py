@@ -10,7 +10,6 @@ import pytest
 
 from ledger.mail import MailLedger
 from ledger.store import Ledger
-from models.classification import Classification
 from models.decision import RoutingDecision
 from models.inquiry import Inquiry
 
@@ -53,20 +52,12 @@ def take_in(
 
 @pytest.fixture
 def decide(
-    ledger: Ledger, make_classification: Callable[..., Classification]
+    ledger: Ledger, make_decision: Callable[..., RoutingDecision]
 ) -> Callable[[Inquiry], RoutingDecision]:
     """Record a queue decision for an inquiry, as the worker would."""
 
     def record(inquiry: Inquiry) -> RoutingDecision:
-        decision = RoutingDecision(
-            inquiry_id=inquiry.id,
-            action="queue",
-            queue="mkb.generel",
-            priority=5,
-            due_at=datetime(2026, 11, 27, 14, 0, tzinfo=UTC),
-            reason="test",
-            classification=make_classification(),
-        )
+        decision = make_decision(inquiry.id)
         ledger.record_decisions(decided=[(inquiry, decision)])
         return decision
 
