@@ -96,14 +96,11 @@ class Workers:
             log.close()
 
     def rss_mb(self) -> list[float]:
-        """Resident memory of each worker, from /proc."""
-        sizes = []
-        for process in self.processes:
-            status = Path(f"/proc/{process.pid}/status")
-            for line in status.read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(int(line.split()[1]) / 1024)
-        return sizes
+        """Resident memory of each worker with its decide processes, from /proc."""
+        return [
+            sum(_rss_mb(pid) for pid in [process.pid, *_children(process.pid)])
+            for process in self.processes
+        ]
 
     def stop(self) -> None:
         """SIGTERM every worker, SIGKILL after a grace period."""
@@ -116,6 +113,30 @@ class Workers:
                 process.kill()
                 process.wait()
         self.processes.clear()
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (the worker's decide pool), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def decided(engine: Engine) -> int:

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(default=200, ge=1, le=10_000)
     # Short: at a steady 200/s a batch fills in milliseconds, and every item waits this long.
     worker_batch_wait_s: float = Field(default=0.01, gt=0.0, le=5.0)
+    # Processes that classify, route and redact beside the worker's event loop and ledger
+    # writes; 0 does it on a thread of the worker itself (less memory, about half the speed).
+    worker_decide_processes: int = Field(default=1, ge=0, le=32)
 
     database_url: str = "sqlite:///var/indgang.db"
     data_dir: Path = Path("var")

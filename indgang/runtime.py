@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import logging.config
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -25,10 +26,11 @@ from queues.projection import project_messages
 from router.answers import AnswerMatcher
 from streams.citizen_keys import CitizenKeys
 from streams.consumer_lag import ConsumerLagMonitor, router_group
+from streams.decide_pool import DecidePool
 from streams.first_contact_metrics import FirstContactCollector
 from streams.intake import Intake
 from streams.metrics import Metrics, create_metrics
-from streams.processor import InquiryProcessor
+from streams.processor import Decider, InquiryProcessor
 from streams.producer import Producer
 from streams.queue_metrics import QueueCollector
 from streams.topics import Topics, ensure_topics
@@ -71,6 +73,19 @@ def build_classifier(settings: Settings) -> Classifier:
 def build_answers(settings: Settings) -> AnswerMatcher:
     """The knowledge base's answer matcher, from the configured or shipped directory."""
     return AnswerMatcher(load_knowledge_base(settings.catalogue_dir))
+
+
+def build_decider(settings: Settings) -> Decider:
+    """A decide process's own logging, classifier (warmed up), catalogue and answer matcher."""
+    logging.config.dictConfig(logging_config(level=settings.log_level, fmt=settings.log_format))
+    classifier = build_classifier(settings)
+    # The first call builds spaCy's pipeline and lookups (about 2 s): not on a citizen's time.
+    classifier.classify(Inquiry(channel="chat", text="opvarmning af klassifikatoren"))
+    return Decider(
+        classifier=classifier,
+        catalogue=build_catalogue(settings),
+        answers=build_answers(settings),
+    )
 
 
 def build_catalogue(settings: Settings) -> Catalogue:
@@ -141,6 +156,13 @@ def run_worker(
         model_version=classifier.model_version, policy_version=catalogue.policy.version
     )
     metrics.start_routing_at_zero(source_topic=Topics.for_settings(settings).inquiries)
+    pool = None
+    if settings.worker_decide_processes:
+        pool = DecidePool(
+            processes=settings.worker_decide_processes,
+            make_decider=partial(build_decider, settings),
+        )
+        pool.warm_up()
     if metrics_port:
         serve_worker_metrics(metrics, metrics_port, metrics_host)
     loop = asyncio.new_event_loop()
@@ -152,6 +174,7 @@ def run_worker(
         processor=processor,
         metrics=metrics,
         project=partial(project_messages, processor.ledger.engine),
+        pool=pool,
     )
     # Faust (mode) replaces the root logger's handlers at start: hand it ours.
     worker = faust.Worker(
@@ -162,7 +185,11 @@ def run_worker(
         logging_config=logging_config(level=settings.log_level, fmt=settings.log_format),
     )
     freeze_startup_heap()
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
 
 def watch_entrance(

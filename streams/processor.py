@@ -46,33 +46,40 @@ class BatchOutcome:
     inquiries: dict[str, Inquiry] = field(default_factory=dict)
 
 
-class InquiryProcessor:
-    """Decode, classify, route and record a batch; effects are idempotent by inquiry id."""
+@dataclass
+class Prepared:
+    """A batch decoded, classified, decided and redacted, not yet recorded; it pickles."""
+
+    inquiries: dict[str, Inquiry] = field(default_factory=dict)
+    decisions: list[RoutingDecision] = field(default_factory=list)
+    redacted: dict[str, str] = field(default_factory=dict)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+class Decider:
+    """Decode, classify, route and redact a batch: the CPU's share, with no ledger or broker."""
 
     def __init__(
         self,
         *,
         classifier: Classifier,
         catalogue: Catalogue,
-        ledger: Ledger,
         answers: AnswerMatcher | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.classifier = classifier
         self.catalogue = catalogue
-        self.ledger = ledger
         self.answers = answers
         self.clock = clock
 
-    def process(self, messages: Sequence[RawMessage]) -> BatchOutcome:
-        """Handle a batch; raises LedgerError only when nothing could be recorded."""
-        outcome = BatchOutcome()
-        inquiries: dict[str, Inquiry] = {}
+    def prepare(self, messages: Sequence[RawMessage]) -> Prepared:
+        """Everything about a batch that needs no ledger; payloads that are no inquiry park."""
+        prepared = Prepared()
         for message in messages:
             try:
                 inquiry = decode("inquiry", message.value)
             except PayloadError as exc:
-                outcome.dead_letters.append(_dead_letter(message, exc))
+                prepared.dead_letters.append(_dead_letter(message, exc))
                 log.warning(
                     "dead-lettered %s[%d]@%d: %s",
                     message.topic,
@@ -81,29 +88,22 @@ class InquiryProcessor:
                     exc.reason,
                 )
                 continue
-            inquiries.setdefault(inquiry.id, inquiry)  # a duplicate in one batch counts once
-        outcome.inquiries = inquiries
-        if not inquiries:
-            return outcome
-        batch = list(inquiries.values())
-        decisions = decide_many(
+            prepared.inquiries.setdefault(inquiry.id, inquiry)  # a duplicate counts once
+        if not prepared.inquiries:
+            return prepared
+        batch = list(prepared.inquiries.values())
+        prepared.decisions = decide_many(
             classified=list(zip(batch, self._classify(batch), strict=True)),
             catalogue=self.catalogue,
             now=self.clock(),
             answers=self.answers,
         )
-        # Operators see queued inquiries redacted unless their role allows more; redact once
-        # here, before the transaction, so decisions and texts are recorded in one commit.
-        queued = [d.inquiry_id for d in decisions if d.action == "queue"]
-        redacted = redact_many([inquiries[i].text for i in queued])
-        outcome.decisions = self.ledger.record_decisions(
-            decided=list(zip(batch, decisions, strict=True)),
-            redacted=dict(zip(queued, redacted, strict=True)),
-            # Recorded with the items they announce, so projecting them back costs no write.
-            enqueued=_enqueued(decisions),
-        )
-        outcome.queue_events = _enqueued(outcome.decisions)
-        return outcome
+        # Operators see queued inquiries redacted unless their role allows more; redact here,
+        # before the transaction, so decisions and texts are recorded in one commit.
+        queued = [d.inquiry_id for d in prepared.decisions if d.action == "queue"]
+        texts = redact_many([prepared.inquiries[i].text for i in queued])
+        prepared.redacted = dict(zip(queued, texts, strict=True))
+        return prepared
 
     def _classify(self, batch: list[Inquiry]) -> list[Classification]:
         try:
@@ -119,6 +119,46 @@ class InquiryProcessor:
             # Never lose an inquiry to a classifier fault: a person at the entrance takes it.
             log.error("classifier failed on inquiry %s: %s", inquiry.id, exc)
             return unclassified(model_version=self.classifier.model_version)
+
+
+class InquiryProcessor:
+    """Decide a batch, then record it; effects are idempotent by inquiry id."""
+
+    def __init__(
+        self,
+        *,
+        classifier: Classifier,
+        catalogue: Catalogue,
+        ledger: Ledger,
+        answers: AnswerMatcher | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.decider = Decider(
+            classifier=classifier, catalogue=catalogue, answers=answers, clock=clock
+        )
+        self.classifier = classifier
+        self.ledger = ledger
+
+    def process(self, messages: Sequence[RawMessage]) -> BatchOutcome:
+        """Handle a batch; raises LedgerError only when nothing could be recorded."""
+        return self.record(self.decider.prepare(messages))
+
+    def record(self, prepared: Prepared) -> BatchOutcome:
+        """Record a prepared batch; the decisions returned are those standing in the ledger."""
+        outcome = BatchOutcome(
+            dead_letters=list(prepared.dead_letters), inquiries=prepared.inquiries
+        )
+        if not prepared.inquiries:
+            return outcome
+        batch = list(prepared.inquiries.values())
+        outcome.decisions = self.ledger.record_decisions(
+            decided=list(zip(batch, prepared.decisions, strict=True)),
+            redacted=prepared.redacted,
+            # Recorded with the items they announce, so projecting them back costs no write.
+            enqueued=_enqueued(prepared.decisions),
+        )
+        outcome.queue_events = _enqueued(outcome.decisions)
+        return outcome
 
 
 def _enqueued(decisions: Sequence[RoutingDecision]) -> list[ItemEnqueued]:

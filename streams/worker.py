@@ -13,6 +13,7 @@ from config.settings import Settings
 from models.errors import BrokerError, LedgerError
 from models.wire import DeadLetter, encode
 from streams.consumer_lag import router_group
+from streams.decide_pool import DecidePool
 from streams.fast_fetch import fast_fetch_app
 from streams.metrics import Metrics
 from streams.processor import BatchOutcome, InquiryProcessor, RawMessage
@@ -31,6 +32,7 @@ def create_app(
     processor: InquiryProcessor,
     metrics: Metrics | None = None,
     project: Callable[[Sequence[RawMessage]], Sequence[DeadLetter]] | None = None,
+    pool: DecidePool | None = None,
 ) -> faust.App:
     """A Faust app routing batches of inquiries and, given `project`, materialising queue events."""
     topics = Topics.for_settings(settings)
@@ -82,14 +84,22 @@ def create_app(
         for future in futures:
             await future
 
-    @app.agent(source, name="route")
+    # With a pool, one more actor than pool processes: one records while the others decide.
+    # Faust commits only offsets below the first batch not yet acknowledged.
+    concurrency = pool.processes + 1 if pool is not None else 1
+
+    @app.agent(source, name="route", concurrency=concurrency)
     async def route(stream: faust.StreamT[Any]) -> None:
         # take_events is missing from Faust's StreamT stub; it acks only after the body ran.
         async for events in stream.take_events(  # type: ignore[attr-defined]
             settings.worker_batch_size, within=settings.worker_batch_wait_s
         ):
             await handle_batch(
-                [_raw(e) for e in events], processor=processor, publish=publish, metrics=metrics
+                [_raw(e) for e in events],
+                processor=processor,
+                publish=publish,
+                metrics=metrics,
+                pool=pool,
             )
 
     async def park(dead_letters: Sequence[DeadLetter]) -> None:
@@ -138,11 +148,16 @@ async def handle_batch(
     processor: InquiryProcessor,
     publish: Callable[[BatchOutcome], Awaitable[None]],
     metrics: Metrics | None = None,
+    pool: DecidePool | None = None,
 ) -> None:
     """Process and publish one batch; never raise, as Faust acks the batch even then."""
     where = _where(messages)
     try:
-        outcome = await _retrying(lambda: asyncio.to_thread(processor.process, messages), where)
+        if pool is None:
+            prepared = await asyncio.to_thread(processor.decider.prepare, messages)
+        else:
+            prepared = await pool.prepare(messages)
+        outcome = await _retrying(lambda: asyncio.to_thread(processor.record, prepared), where)
         await _retrying(lambda: publish(outcome), where)
         if metrics is not None:
             # Once per published batch result; a redelivered duplicate of an inquiry decided

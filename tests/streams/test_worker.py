@@ -27,8 +27,10 @@ from tests.processes import wait_until
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 
-@pytest.fixture
-def worker(broker: EmbeddedBroker, sqlite_url: str, tmp_path: Path) -> Iterator[Ledger]:
+@pytest.fixture(params=["0", "1"], ids=["deciding-in-process", "deciding-in-a-pool"])
+def worker(
+    broker: EmbeddedBroker, sqlite_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Ledger]:
     """`indgang worker` in a subprocess against the test broker and a fresh ledger."""
     engine = make_engine(sqlite_url)
     upgrade(engine)
@@ -36,6 +38,7 @@ def worker(broker: EmbeddedBroker, sqlite_url: str, tmp_path: Path) -> Iterator[
         **{k: v for k, v in os.environ.items() if not k.startswith("INDGANG_")},
         "INDGANG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
         "INDGANG_DATABASE_URL": sqlite_url,
+        "INDGANG_WORKER_DECIDE_PROCESSES": request.param,
     }
     with open(tmp_path / "worker.log", "wb") as log:
         process = subprocess.Popen(
