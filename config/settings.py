@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     # An inquiry accepted but not decided after this long is published again.
     redelivery_after_s: float = Field(default=30.0, gt=0.0)
     redelivery_interval_s: float = Field(default=5.0, gt=0.0)
+    # How long an Idempotency-Key stays bound: far beyond any bot's retries, and then forgotten
+    # so the table does not grow with every request for ever.
+    idempotency_key_ttl_h: float = Field(default=24.0, gt=0.0)
 
     catalogue_dir: Path | None = None
     model_path: Path | None = None

@@ -38,6 +38,7 @@ from connectors.bot_auth import BotAuthenticator
 from connectors.callbacks import CallbackSender
 from connectors.calls import CallEvents
 from connectors.decision_waiter import DecisionWaiter
+from connectors.idempotency_expiry import forget_expired_forever
 from connectors.signing import CLIENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from connectors.webhook import (
     BotRequest,
@@ -107,7 +108,10 @@ _IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "description": "Retries with the same key and body return the first request's inquiry",
+    "description": (
+        "Retries with the same key and body return the first request's inquiry; "
+        "a key is bound for 24 hours by default (INDGANG_IDEMPOTENCY_KEY_TTL_H)"
+    ),
     "schema": {"type": "string", "pattern": r"^[\x21-\x7e]{1,255}$"},
 }
 _REFUSALS: dict[int | str, dict[str, Any]] = {
@@ -128,6 +132,7 @@ def create_api(
     bot_clients: Sequence[BotClient],
     signature_max_age_s: int = 300,
     sync_wait_s: float = 8.0,
+    idempotency_key_ttl_s: float = 86_400.0,
     metrics: Metrics | None = None,
     catalogue: Catalogue | None = None,
     callback_sender: CallbackSender | None = None,
@@ -137,9 +142,10 @@ def create_api(
     engine = intake.ledger.engine
     auth = BotAuthenticator(clients=bot_clients, max_age_s=signature_max_age_s)
     waiter = DecisionWaiter(lookup=DecisionLookup(engine))
+    keys = IdempotencyKeys(engine)
     webhook = Webhook(
         intake=intake,
-        keys=IdempotencyKeys(engine),
+        keys=keys,
         callbacks=Callbacks(engine),
         waiter=waiter,
         catalogue=catalogue if catalogue is not None else load_catalogue(),
@@ -160,6 +166,7 @@ def create_api(
                 )
             ),
             asyncio.create_task(waiter.run()),
+            asyncio.create_task(forget_expired_forever(keys=keys, ttl_s=idempotency_key_ttl_s)),
         ]
         if callback_sender is not None:
             tasks.append(asyncio.create_task(callback_sender.run()))
@@ -224,7 +231,9 @@ def create_api(
             if not id_given:
                 # What the signature covers, normalised: "0123" and "123" sign the same.
                 signed = f"{int(request.headers[TIMESTAMP_HEADER])}.{digest}"
-                seed = ("key", key) if key else ("signed", signed)
+                # With a key, the body too: a key reused after its binding expired names a
+                # new inquiry, while a retry (same key, same body) still meets its first one.
+                seed = ("key", f"{key}\0{digest}") if key else ("signed", signed)
                 inquiry = inquiry.model_copy(
                     update={"id": derived_id(client_id=client.id, kind=seed[0], value=seed[1])}
                 )

@@ -238,6 +238,7 @@ def run_api(settings: Settings, *, host: str, port: int) -> None:
         bot_clients=settings.bot_clients,
         signature_max_age_s=settings.signature_max_age_s,
         sync_wait_s=settings.sync_wait_s,
+        idempotency_key_ttl_s=settings.idempotency_key_ttl_h * 3600,
         catalogue=build_catalogue(settings),
         callback_sender=callback_sender_for(
             settings,

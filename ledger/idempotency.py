@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlalchemy.orm import sessionmaker
 
 from ledger.schema import IdempotencyKeyRow
@@ -42,3 +42,11 @@ class IdempotencyKeys:
             standing = session.get(IdempotencyKeyRow, (client_id, key))
             assert standing is not None
             return Binding(standing.inquiry_id, standing.request_sha256, created)
+
+    def forget_before(self, cutoff: datetime) -> int:
+        """Drop the bindings made before `cutoff`; return how many went."""
+        with transaction(self._sessions) as session:
+            result = session.execute(
+                delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < cutoff)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]

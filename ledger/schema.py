@@ -124,7 +124,7 @@ class IdempotencyKeyRow(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     inquiry_id: Mapped[str] = mapped_column(String(128))
     request_sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class CallbackRow(Base):

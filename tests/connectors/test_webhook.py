@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -9,19 +10,22 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from config.catalogue import Catalogue
 from config.settings import DEV_BOT_SECRET, BotClient
 from connectors.http_api import create_api
+from connectors.idempotency_expiry import forget_expired_once
 from connectors.signing import CLIENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signed_headers
 from ledger.database import make_engine
+from ledger.idempotency import IdempotencyKeys
 from ledger.migrate import upgrade
 from ledger.schema import IdempotencyKeyRow, InquiryRow
 from ledger.store import Ledger
@@ -285,6 +289,30 @@ def test_the_same_idempotency_key_with_another_body_is_refused_422(
     assert first.json()["id"] in other.json()["error"]
     assert api.rejected("idempotency_conflict") == 1
     assert api.rows(InquiryRow) == 1
+
+
+def test_an_expired_idempotency_key_is_forgotten_and_a_fresh_one_still_stands(
+    api: Api, make_payload: Callable[..., dict[str, Any]]
+) -> None:
+    keys = IdempotencyKeys(api.ledger.engine)
+    old = _post(api, make_payload(), headers={"Idempotency-Key": "old"})
+    recent = _post(
+        api, make_payload(text="Hvornår har I åbent?"), headers={"Idempotency-Key": "new"}
+    )
+    with api.ledger.engine.begin() as connection:
+        connection.execute(
+            update(IdempotencyKeyRow)
+            .where(IdempotencyKeyRow.key == "old")
+            .values(created_at=datetime.now(UTC) - timedelta(hours=25))
+        )
+    assert asyncio.run(forget_expired_once(keys=keys, ttl_s=24 * 3600)) == 1
+    # Forgotten, the old key may name a new inquiry; the recent one still guards its body.
+    reused = _post(api, make_payload(text="Noget helt nyt"), headers={"Idempotency-Key": "old"})
+    conflict = _post(api, make_payload(text="Noget andet"), headers={"Idempotency-Key": "new"})
+    assert (old.status_code, recent.status_code) == (202, 202)
+    assert (reused.status_code, conflict.status_code) == (202, 422)
+    assert reused.json()["id"] != old.json()["id"]
+    assert api.rows(IdempotencyKeyRow) == 2
 
 
 def test_keys_of_different_clients_do_not_meet(
