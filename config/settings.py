@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     # How long an Idempotency-Key stays bound: far beyond any bot's retries, and then forgotten
     # so the table does not grow with every request for ever.
     idempotency_key_ttl_h: float = Field(default=24.0, gt=0.0)
+    # The dashboard locks a user name for a while after this many failed sign-ins in a row.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_s: float = Field(default=900.0, gt=0.0)
 
     catalogue_dir: Path | None = None
     model_path: Path | None = None

@@ -21,6 +21,7 @@ from models.errors import LedgerError
 from queues.accounts import Accounts
 from queues.actions import QueueActions
 from queues.board import QueueBoard
+from queues.login_throttle import LoginThrottle
 
 MOUNT_PATH = "/dashboard"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -63,6 +64,7 @@ def create_dashboard(
     accounts: Accounts,
     board: QueueBoard,
     actions: QueueActions,
+    throttle: LoginThrottle,
     live: LiveTiming | None = None,
 ) -> FastAPI:
     """The operators' dashboard, to be mounted at /dashboard of the HTTP side."""
@@ -73,6 +75,7 @@ def create_dashboard(
         actions=actions,
         templates=make_templates(),
         live=live or LiveTiming(),
+        throttle=throttle,
     )
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(SecurityHeaders)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import math
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -43,18 +45,26 @@ def auth_routes(parts: Parts) -> APIRouter:
             )
         username = form.get("username")
         password = form.get("password")
+        name = username if isinstance(username, str) and username.strip() else None
+        if name is not None:
+            until = await asyncio.to_thread(parts.throttle.locked_until, username=name)
+            if until is not None:
+                return _locked(request, parts, target=target, username=name, until=until)
         operator = None
         if (
-            isinstance(username, str)
+            name is not None
             and isinstance(password, str)
-            and username.strip()
             and 0 < len(password) <= MAX_PASSWORD_CHARS
         ):
             # argon2 takes a while on purpose; keep the event loop free meanwhile.
             operator = await asyncio.to_thread(
-                parts.accounts.authenticate, username=username, password=password
+                parts.accounts.authenticate, username=name, password=password
             )
         if operator is None:
+            if name is not None:
+                until = await asyncio.to_thread(parts.throttle.failed, username=name)
+                if until is not None:
+                    return _locked(request, parts, target=target, username=name, until=until)
             return render(
                 request,
                 parts,
@@ -65,6 +75,7 @@ def auth_routes(parts: Parts) -> APIRouter:
                 username=username if isinstance(username, str) else "",
                 status_code=401,
             )
+        await asyncio.to_thread(parts.throttle.succeeded, username=name or operator.username)
         sessions.sign_in(request, user=operator.username)
         return redirect(target)
 
@@ -95,3 +106,23 @@ def auth_routes(parts: Parts) -> APIRouter:
         return redirect(target)
 
     return router
+
+
+def _locked(
+    request: Request, parts: Parts, *, target: str, username: str, until: datetime
+) -> Response:
+    """429 with the time left, in the session's language; no password is checked meanwhile."""
+    seconds = max(1, math.ceil((until - datetime.now(UTC)).total_seconds()))
+    t = translator(request, parts)
+    response = render(
+        request,
+        parts,
+        "login.html",
+        operator=None,
+        next=target,
+        error=t("login.locked", minutes=math.ceil(seconds / 60)),
+        username=username,
+        status_code=429,
+    )
+    response.headers["Retry-After"] = str(seconds)
+    return response

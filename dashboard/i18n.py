@@ -39,6 +39,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Wrong username or password.",
     ),
     "login.logged_out": ("Du er logget ud.", "You are signed out."),
+    "login.locked": (
+        "For mange forkerte forsøg. Prøv igen om {minutes} min., eller bed en supervisor om hjælp.",
+        "Too many failed attempts. Try again in {minutes} min, or ask a supervisor for help.",
+    ),
     "filters.title": ("Filtre", "Filters"),
     "filters.channel": ("Kanal", "Channel"),
     "filters.area": ("Serviceområde", "Service area"),

@@ -19,6 +19,7 @@ from dashboard.i18n import Translator
 from queues.accounts import Accounts, Operator
 from queues.actions import QueueActions
 from queues.board import QueueBoard
+from queues.login_throttle import LoginThrottle
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Pages carry personal data: never cached, never framed, and only our own scripts run.
@@ -45,6 +46,7 @@ class Parts:
     actions: QueueActions
     templates: Jinja2Templates
     live: LiveTiming
+    throttle: LoginThrottle
 
 
 def make_templates() -> Jinja2Templates:

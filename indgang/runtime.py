@@ -107,6 +107,7 @@ def build_dashboard(
     from queues.accounts import Accounts
     from queues.actions import QueueActions
     from queues.board import QueueBoard
+    from queues.login_throttle import LoginThrottle
 
     return create_dashboard(
         settings=settings,
@@ -118,6 +119,12 @@ def build_dashboard(
             producer=producer,
             topics=Topics.for_settings(settings),
             metrics=metrics,
+        ),
+        throttle=LoginThrottle(
+            engine,
+            secret=settings.secret_key.get_secret_value().encode("utf-8"),
+            max_failures=settings.login_max_failures,
+            lockout_s=settings.login_lockout_s,
         ),
     )
 

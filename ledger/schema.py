@@ -127,6 +127,16 @@ class IdempotencyKeyRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class LoginThrottleRow(Base):
+    """Failed sign-ins in a row for one user name, kept as a keyed hash of the name."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class CallbackRow(Base):
     """An outbound decision callback to a bot client, retried until delivered or parked."""
 

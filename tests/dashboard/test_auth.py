@@ -75,6 +75,27 @@ def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(
     assert flashes(response.text) == ["Forkert brugernavn eller adgangskode."]
 
 
+def test_five_wrong_passwords_lock_the_name_even_against_the_right_one(
+    dashboard_server: DashboardServer, make_account: Callable[..., Operator]
+) -> None:
+    make_account(username="ada")
+    make_account(username="grace")
+    with dashboard_server.client() as client:
+        tries = [
+            submit(client, "/dashboard/login", {"username": "ada", "password": f"guess-{n}"})
+            for n in range(5)
+        ]
+        right = submit(client, "/dashboard/login", {"username": "ada", "password": PASSWORD})
+        other = submit(client, "/dashboard/login", {"username": "grace", "password": PASSWORD})
+    assert [r.status_code for r in tries] == [401, 401, 401, 401, 429]
+    assert right.status_code == 429
+    assert 800 < int(right.headers["Retry-After"]) <= 900
+    assert flashes(right.text) == [
+        "For mange forkerte forsøg. Prøv igen om 15 min., eller bed en supervisor om hjælp."
+    ]
+    assert other.status_code == 303
+
+
 def test_a_login_without_the_sessions_csrf_token_is_refused(
     dashboard_server: DashboardServer, make_account: Callable[..., Operator]
 ) -> None:
