@@ -81,12 +81,15 @@ class DecidePool:
     async def prepare(self, messages: Sequence[RawMessage]) -> Prepared:
         """Decide a batch in a pool process; a pool whose process died is started again once."""
         loop = asyncio.get_running_loop()
+        executor = self._executor
         try:
-            return await loop.run_in_executor(self._executor, _prepare, list(messages))
+            return await loop.run_in_executor(executor, _prepare, list(messages))
         except BrokenProcessPool:
-            log.error("a decide process died; starting the pool again")
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._new_executor()
+            # Several actors may find it broken at once; only the first starts a new pool.
+            if self._executor is executor:
+                log.error("a decide process died; starting the pool again")
+                executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._new_executor()
             return await loop.run_in_executor(self._executor, _prepare, list(messages))
 
     def shutdown(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -67,6 +68,23 @@ async def test_a_pool_process_that_died_is_replaced_and_the_batch_still_decided(
         os.kill(pid, signal.SIGKILL)
     prepared = await pool.prepare(batch)
     assert len(prepared.decisions) == len(TEXTS)
+
+
+async def test_batches_in_flight_when_the_process_dies_are_all_decided_by_one_new_pool(
+    pool: DecidePool, make_inquiry: Callable[..., Inquiry], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Big enough to be in flight when the process is killed (over a second each).
+    values = [encode("inquiry", make_inquiry(text=TEXTS[n % 4])) for n in range(3_000)]
+    big = [RawMessage("indgang.inquiries.v1", 0, n, b"k", v) for n, v in enumerate(values)]
+    await pool.prepare(big[:1])  # a live process, whatever an earlier test did to it
+    in_flight = [asyncio.ensure_future(pool.prepare(big)) for _ in range(2)]
+    await asyncio.sleep(0.05)
+    for pid in pool.pids():
+        os.kill(pid, signal.SIGKILL)
+    both = await asyncio.gather(*in_flight)
+    assert [len(p.decisions) for p in both] == [3_000, 3_000]
+    restarts = [r for r in caplog.records if "starting the pool again" in r.getMessage()]
+    assert len(restarts) == 1
 
 
 def test_the_pool_process_ends_when_its_worker_is_killed(tmp_path: Path) -> None:
