@@ -39,6 +39,7 @@ from config.settings import load_settings
 from ledger.database import make_engine
 from ledger.migrate import upgrade
 from ledger.schema import DecisionRow, InquiryRow
+from ledger.times import utc
 from models.inquiry import Inquiry
 from models.wire import encode
 from streams.embedded_broker import EmbeddedBroker
@@ -284,7 +285,7 @@ def latencies(engine: Engine, ids: list[str]) -> dict[str, float]:
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     samples = [
-        (_utc(decided_at) - _utc(received_at)).total_seconds() * 1000
+        (utc(decided_at) - utc(received_at)).total_seconds() * 1000
         for received_at, decided_at in rows
         if decided_at is not None
     ]
@@ -296,10 +297,6 @@ def latencies(engine: Engine, ids: list[str]) -> dict[str, float]:
         "max": round(max(samples), 1),
         "n": len(samples),
     }
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def take(stream: Iterator[Inquiry], n: int) -> list[Inquiry]:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import sessionmaker
 
 from ledger.schema import CallbackRow, DecisionRow
-from ledger.store import utc
+from ledger.times import utc
 from ledger.transactions import insert_ignore, transaction
 from models.decision import RoutingDecision
 

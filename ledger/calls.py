@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.schema import CallRow, DecisionRow
-from ledger.store import utc
+from ledger.times import utc
 from ledger.transactions import insert_ignore, transaction
 
 

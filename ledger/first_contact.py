@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 
 from ledger.read_session import read_session
 from ledger.schema import DecisionRow, InquiryRow
-from ledger.store import utc
+from ledger.times import utc
 
 # Rows streamed from the database at a time, so a month of inquiries never sits in memory whole.
 _BATCH = 5_000

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from typing import Any
 
+from ledger.times import utc
 from models.queue_events import QueueEvent
 
 # Column width of QueueEventRow.event_id (ledger/schema.py).
@@ -27,13 +27,8 @@ def event_row(event: QueueEvent, *, applied: bool = False) -> dict[str, Any]:
         "kind": event.kind,
         "queue": event.queue,
         "actor": event.actor,
-        "at": _utc(event.at),
+        "at": utc(event.at),
         "event": event.model_dump(mode="json"),
         "applied": applied,
         "note": None,
     }
-
-
-def _utc(value: datetime) -> datetime:
-    # As ledger.store.utc, which this module cannot import: the store imports this one.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, case, func, select
 
 from ledger.read_session import read_session
 from ledger.schema import QueueItemRow
-from ledger.store import utc
+from ledger.times import utc
 
 WAITING_STATES = ("open", "claimed")
 

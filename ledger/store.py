@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.queue_event_rows import event_row
 from ledger.schema import Base, DecisionRow, InquiryRow, QueueEventRow, QueueItemRow
+from ledger.times import utc
 from ledger.transactions import insert_ignore, inserted_keys, transaction
 from models.decision import RoutingDecision
 from models.inquiry import Inquiry
@@ -40,11 +41,6 @@ class InquiryStatus:
     channel: str
     accepted_at: datetime
     decision: RoutingDecision | None
-
-
-def utc(value: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything in the ledger is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Ledger:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from classifiers.redaction import redact_many
 from ledger.schema import DecisionRow, InquiryRow, QueueEventRow, QueueItemRow
-from ledger.store import utc
+from ledger.times import utc
 from ledger.transactions import transaction
 from models.inquiry import Inquiry
 from models.labels import (

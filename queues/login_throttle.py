@@ -16,6 +16,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import sessionmaker
 
 from ledger.schema import LoginThrottleRow
+from ledger.times import utc
 from ledger.transactions import insert_ignore, transaction
 
 
@@ -41,7 +42,7 @@ class LoginThrottle:
             row = session.get(LoginThrottleRow, self._key(username))
             if row is None or row.locked_until is None:
                 return None
-            until = _aware(row.locked_until)
+            until = utc(row.locked_until)
         return until if until > now else None
 
     def failed(self, *, username: str, now: datetime | None = None) -> datetime | None:
@@ -52,7 +53,7 @@ class LoginThrottle:
             insert_ignore(session, LoginThrottleRow, [{"key": key, "failures": 0}])
             row = session.get(LoginThrottleRow, key, with_for_update=True)
             assert row is not None
-            if row.locked_until is not None and _aware(row.locked_until) <= now:
+            if row.locked_until is not None and utc(row.locked_until) <= now:
                 row.failures, row.locked_until = 0, None  # a lock served starts a new count
             row.failures += 1
             if row.failures >= self.max_failures:
@@ -66,8 +67,3 @@ class LoginThrottle:
             session.execute(
                 delete(LoginThrottleRow).where(LoginThrottleRow.key == self._key(username))
             )
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; the ledger writes UTC only.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

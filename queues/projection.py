@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ledger.queue_event_rows import event_row, stored_event_id
 from ledger.schema import DecisionRow, InquiryRow, QueueEventRow, QueueItemRow
-from ledger.store import utc
+from ledger.times import utc
 from ledger.transactions import insert_ignore, transaction
 from models.errors import PayloadError
 from models.labels import COMPLEXITIES, INQUIRY_TYPES
