@@ -11,7 +11,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model._base import LinearClassifierMixin
 
 from classifiers.text import feature_texts
 from models.inquiry import Inquiry
@@ -118,7 +118,7 @@ class CompiledModel:
 
     @classmethod
     def of(
-        cls, features: ColumnTransformer, heads: Mapping[str, LogisticRegression]
+        cls, features: ColumnTransformer, heads: Mapping[str, LinearClassifierMixin]
     ) -> CompiledModel:
         """Compile fitted features and heads; heads must include a binary "urgent"."""
         blocks, biases, columns, start = [], [], {}, 0

@@ -23,6 +23,7 @@ from classifiers.baseline import (
     CALIBRATED_HEADS,
     BaselineClassifier,
     feature_matrix_input,
+    head_logits,
     scaled_probabilities,
 )
 from classifiers.catalogue_phrases import AreaPhrase, catalogue_phrases
@@ -46,13 +47,13 @@ BINS: Final = 10  # as classifiers.evaluation
 class OutOfFold:
     """Every training record classified by a model that did not see it.
 
-    `raw` holds the classifications with T = 1; `log_proba[head][i]` is record i's
-    log-probability vector over `classes[head][i]` (a fold may miss a rare class).
+    `raw` holds the classifications with T = 1; `logits[head][i]` is record i's
+    logits (margins for an SVM head) over `classes[head][i]` (a fold may miss a rare class).
     """
 
     records: Sequence[LabelledInquiry]
     raw: list[Classification]
-    log_proba: dict[str, list[npt.NDArray[np.float64]]]
+    logits: dict[str, list[npt.NDArray[np.float64]]]
     classes: dict[str, list[list[str]]]
     fold_of: npt.NDArray[np.int_]
 
@@ -61,7 +62,7 @@ class OutOfFold:
         out = []
         for i, raw in enumerate(self.raw):
             confidence = {
-                head: float(scaled_probabilities(self.log_proba[head][i][None, :], t).max())
+                head: float(scaled_probabilities(self.logits[head][i][None, :], t).max())
                 for head, t in temperatures.items()
             }
             out.append(
@@ -76,21 +77,24 @@ def cross_validated_classifications(
     folds: int = DEFAULT_FOLDS,
     seed: int = DEFAULT_SEED,
     area_phrases: Sequence[AreaPhrase] = (),
+    training_only: Sequence[LabelledInquiry] = (),
 ) -> OutOfFold:
     """Fit BaselineClassifier on all but one of `folds` folds (stratified by service area),
-    with every area phrase, and classify the fold left out, so every record gets an
-    out-of-fold classification."""
+    with every area phrase and every training_only record, and classify the fold left out,
+    so every record gets an out-of-fold classification."""
     areas = np.array([r.labels.service_area for r in records])
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     raw: list[Classification | None] = [None] * len(records)
-    log_proba: dict[str, list[npt.NDArray[np.float64]]] = {
+    logits: dict[str, list[npt.NDArray[np.float64]]] = {
         h: [np.empty(0)] * len(records) for h in CALIBRATED_HEADS
     }
     classes: dict[str, list[list[str]]] = {h: [[]] * len(records) for h in CALIBRATED_HEADS}
     fold_of = np.zeros(len(records), dtype=int)
     for k, (train_idx, test_idx) in enumerate(cv.split(np.zeros(len(records)), areas)):
         model = BaselineClassifier().fit(
-            [records[i] for i in train_idx], seed=seed, area_phrases=area_phrases
+            [records[i] for i in train_idx] + list(training_only),
+            seed=seed,
+            area_phrases=area_phrases,
         )
         model.temperatures = {h: 1.0 for h in CALIBRATED_HEADS}
         inquiries = [records[i].to_inquiry() for i in test_idx]
@@ -98,10 +102,10 @@ def cross_validated_classifications(
         assert model._features is not None
         matrix = model._features.transform(feature_matrix_input(inquiries))
         for head in CALIBRATED_HEADS:
-            lp = model._heads[head].predict_log_proba(matrix)
+            row_logits = head_logits(model._heads[head], matrix)
             names = [str(c) for c in model._heads[head].classes_]
             for row, i in enumerate(test_idx):
-                log_proba[head][i] = lp[row]
+                logits[head][i] = row_logits[row]
                 classes[head][i] = names
         for row, i in enumerate(test_idx):
             raw[i] = predicted[row]
@@ -109,7 +113,7 @@ def cross_validated_classifications(
     return OutOfFold(
         records=records,
         raw=[c for c in raw if c is not None],
-        log_proba=log_proba,
+        logits=logits,
         classes=classes,
         fold_of=fold_of,
     )
@@ -118,7 +122,7 @@ def cross_validated_classifications(
 def fit_temperature(oof: OutOfFold, head: str, rows: npt.NDArray[np.int_]) -> float:
     """The T minimising the log-loss of the head's true labels over the given rows."""
     pairs = [
-        (oof.log_proba[head][i], oof.classes[head][i].index(label))
+        (oof.logits[head][i], oof.classes[head][i].index(label))
         for i in rows
         if (label := str(getattr(oof.records[i].labels, head))) in oof.classes[head][i]
     ]
@@ -126,7 +130,12 @@ def fit_temperature(oof: OutOfFold, head: str, rows: npt.NDArray[np.int_]) -> fl
     def log_loss(log_t: float) -> float:
         t = float(np.exp(log_t))
         return -float(
-            np.mean([np.log(scaled_probabilities(lp[None, :], t)[0, j] + 1e-12) for lp, j in pairs])
+            np.mean(
+                [
+                    np.log(scaled_probabilities(row_logits[None, :], t)[0, j] + 1e-12)
+                    for row_logits, j in pairs
+                ]
+            )
         )
 
     # Searched on log T so the bracket is symmetric around T = 1.

@@ -106,7 +106,7 @@ def test_loading_another_scikit_learn_model_is_refused(tmp_path: Path) -> None:
     from sklearn.dummy import DummyClassifier
 
     path = tmp_path / "dummy.skops"
-    sio.dump({"format": 2, "features": DummyClassifier(), "heads": {}}, path)
+    sio.dump({"format": 3, "features": DummyClassifier(), "heads": {}}, path)
     with pytest.raises(ClassifierError, match="does not hold the baseline's features"):
         BaselineClassifier.load(path)
 
@@ -200,7 +200,27 @@ def test_a_format_1_artifact_is_refused_with_a_clear_message(
         },
         path,
     )
-    with pytest.raises(ClassifierError, match=r"format 1, but this version reads only format 2"):
+    with pytest.raises(ClassifierError, match=r"format 1, but this version reads only format 3"):
+        BaselineClassifier.load(path)
+
+
+def test_an_area_head_of_logistic_regression_is_refused_whose_temperature_fits_margins(
+    tmp_path: Path, shipped: BaselineClassifier
+) -> None:
+    path = tmp_path / "mixed.skops"
+    heads = {**shipped._heads, "service_area": shipped._heads["urgent"]}
+    sio.dump(
+        {
+            "format": 3,
+            "model_version": "baseline-mixed",
+            "urgent_threshold": 0.2,
+            "features": shipped._features,
+            "heads": heads,
+            "temperatures": dict(shipped.temperatures),
+        },
+        path,
+    )
+    with pytest.raises(ClassifierError, match="features, heads and temperatures"):
         BaselineClassifier.load(path)
 
 
@@ -211,7 +231,7 @@ def test_an_artifact_with_bad_temperatures_is_refused(
     assert shipped._features is not None
     sio.dump(
         {
-            "format": 2,
+            "format": 3,
             "model_version": "baseline-cold",
             "urgent_threshold": 0.2,
             "features": shipped._features,
@@ -224,7 +244,7 @@ def test_an_artifact_with_bad_temperatures_is_refused(
         BaselineClassifier.load(path)
 
 
-def test_the_compiled_weights_give_scikit_learns_probabilities(
+def test_the_compiled_weights_give_scikit_learns_margins_and_probabilities(
     shipped: BaselineClassifier, shared_records: list[LabelledInquiry]
 ) -> None:
     import numpy as np
@@ -236,9 +256,7 @@ def test_the_compiled_weights_give_scikit_learns_probabilities(
     matrix = shipped._features.transform(feature_matrix_input(inquiries))
     logits = shipped._compiled.logits(inquiries)
     for head in ("service_area", "type", "complexity"):
-        expected = shipped._heads[head].predict_proba(matrix)
-        found = np.exp(logits[head] - logits[head].max(axis=1, keepdims=True))
-        assert np.allclose(found / found.sum(axis=1, keepdims=True), expected, atol=1e-9)
+        assert np.allclose(logits[head], shipped._heads[head].decision_function(matrix), atol=1e-9)
     urgent = list(shipped._heads["urgent"].classes_).index(True)
     assert np.allclose(
         shipped._compiled.urgent_probability(logits["urgent"]),
