@@ -21,13 +21,12 @@ import skops.io as sio
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.linear_model._base import LinearClassifierMixin
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from classifiers.catalogue_phrases import AreaPhrase, phrases_hash
-from classifiers.compiled import CompiledModel
+from classifiers.compiled import CompiledModel, LinearHead
 from classifiers.dataset import DEFAULT_SEED, LabelledInquiry, data_hash
 from classifiers.language import detect_language
 from classifiers.text import feature_texts
@@ -99,7 +98,7 @@ HYPERPARAMETERS: Final[dict[str, Any]] = {
     # it claims to be. Chosen by minimising log-loss on out-of-fold predictions of 4-fold
     # cross-validation on the training data only (`python -m classifiers.tuning`, seed 20261121);
     # pinned here rather than refitted inside fit() because that nested cross-validation
-    # would triple the minute a fit takes. The urgent head is not scaled: its threshold is
+    # would multiply the time a fit takes. The urgent head is not scaled: its threshold is
     # chosen for recall on its raw probability, and a monotone rescaling would not change a
     # single decision. Changing a temperature is a new model version.
     "temperature": {"service_area": 0.134, "type": 0.22, "complexity": 0.364},
@@ -169,7 +168,7 @@ def _new_head(name: str) -> Head:
     )
 
 
-def head_logits(head: LinearClassifierMixin, matrix: Any) -> npt.NDArray[np.float64]:
+def head_logits(head: LinearHead, matrix: Any) -> npt.NDArray[np.float64]:
     """The head's logits per class (for a margin head its margins), what temperature scales."""
     return np.asarray(head.decision_function(matrix), dtype=np.float64)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.linear_model._base import LinearClassifierMixin
 
 from classifiers.text import feature_texts
 from models.inquiry import Inquiry
@@ -100,6 +100,17 @@ def tfidf(
     return sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
 
 
+class LinearHead(Protocol):
+    """What a fitted linear head offers: weights, biases, class names and margins."""
+
+    coef_: Any
+    intercept_: Any
+    classes_: Any
+
+    def decision_function(self, matrix: Any, /) -> Any:
+        """The head's margin (its logits) per class for each row of the matrix."""
+
+
 @dataclass(frozen=True)
 class CompiledModel:
     """The fitted vectorisers, each with all heads' weights for its features as one matrix.
@@ -117,9 +128,7 @@ class CompiledModel:
     urgent_positive: int
 
     @classmethod
-    def of(
-        cls, features: ColumnTransformer, heads: Mapping[str, LinearClassifierMixin]
-    ) -> CompiledModel:
+    def of(cls, features: ColumnTransformer, heads: Mapping[str, LinearHead]) -> CompiledModel:
         """Compile fitted features and heads; heads must include a binary "urgent"."""
         blocks, biases, columns, start = [], [], {}, 0
         for head, model in heads.items():
