@@ -93,5 +93,9 @@ class DecidePool:
             return await loop.run_in_executor(self._executor, _prepare, list(messages))
 
     def shutdown(self) -> None:
-        """Stop the processes without waiting for batches in hand (they are redelivered)."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Stop the processes, dropping batches not yet started (they are redelivered)."""
+        # Waits for the executor's manager thread: exiting while it still runs races CPython
+        # 3.11's exit hook (concurrent.futures' _python_exit wakes a pipe the thread may have
+        # just closed), which prints "Exception ignored in: <module 'threading'>" and an
+        # OSError into the engine's JSON log.
+        self._executor.shutdown(wait=True, cancel_futures=True)
