@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Final
 
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score, recall_score
 
 from classifiers.catalogue_phrases import catalogue_phrases
 from classifiers.dataset import LabelledInquiry, load_labelled
+from classifiers.evaluation import head_report
 from classifiers.tuning import DEFAULT_FOLDS, TRAINING_DIRS, cross_validated_classifications
 from models.classification import Classification
 
@@ -43,23 +43,20 @@ class HeadScores:
 def head_scores(
     records: Sequence[LabelledInquiry], predicted: Sequence[Classification]
 ) -> HeadScores:
-    """Score predictions against the records' labels."""
+    """Score predictions against the records' labels, as `indgang evaluate` does."""
     truth = [r.labels for r in records]
+    report = {
+        head: head_report(head, truth, predicted)
+        for head in ("service_area", "department", "type", "complexity")
+    }
     urgent = [t.urgent for t in truth]
+    caught = sum(t and p.urgent for t, p in zip(urgent, predicted, strict=True))
     return HeadScores(
-        service_area=accuracy_score(
-            [t.service_area for t in truth], [p.service_area for p in predicted]
-        ),
-        department=accuracy_score([t.department for t in truth], [p.department for p in predicted]),
-        type_macro_f1=f1_score(
-            [t.type for t in truth], [p.type for p in predicted], average="macro", zero_division=0
-        ),
-        complexity=accuracy_score([t.complexity for t in truth], [p.complexity for p in predicted]),
-        urgent_recall=(
-            recall_score(urgent, [p.urgent for p in predicted], zero_division=0)
-            if any(urgent)
-            else float("nan")
-        ),
+        service_area=report["service_area"].accuracy,
+        department=report["department"].accuracy,
+        type_macro_f1=report["type"].macro_f1,
+        complexity=report["complexity"].accuracy,
+        urgent_recall=caught / sum(urgent) if any(urgent) else float("nan"),
     )
 
 

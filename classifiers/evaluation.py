@@ -127,7 +127,7 @@ def evaluate_records(
         n=n,
         n_urgent=sum(urgent_true),
         n_english=len(english),
-        heads={head: _head_report(head, truth, predicted) for head in HEADS},
+        heads={head: head_report(head, truth, predicted) for head in HEADS},
         urgent_recall=_ratio(true_positives, sum(urgent_true)),
         urgent_precision=_ratio(true_positives, sum(urgent_pred)),
         share_resolved=shares.resolved,
@@ -207,9 +207,10 @@ def _confidence(head: Head, c: Classification) -> float:
     return c.confidence.service_area if head == "department" else getattr(c.confidence, head)
 
 
-def _head_report(
+def head_report(
     head: Head, truth: Sequence[Labels], predicted: Sequence[Classification]
 ) -> HeadReport:
+    """Score one head's predictions against the labels."""
     label = _label(head)
     y_true = [label(t) for t in truth]
     y_pred = [label(p) for p in predicted]
