@@ -58,6 +58,8 @@ class Mailbox(BaseModel):
     processed_folder: str = "Indgang/Behandlet"
     # Copies of Indgang's own receipts (SmtpServer.copy_to) are filed here, not taken in.
     receipts_folder: str = "Indgang/Kvitteringer"
+    # Auto-replies to and bounces of Indgang's own receipts are filed here, not taken in.
+    machine_replies_folder: str = "Indgang/Automatisk"
 
 
 class SmtpServer(BaseModel):

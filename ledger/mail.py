@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +19,9 @@ from models.inquiry import Inquiry
 from models.wire import decode
 
 ReceiptState = Literal["pending", "sending", "sent", "suppressed", "failed"]
+# A receipt in these states went out or may have (a failed one may have bounced already):
+# only such a receipt can be answered by a machine.
+_SENT_STATES = ("sending", "sent", "failed")
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,19 @@ class MailLedger:
                 .values(receipt_state="sent", reply_to=None, receipt_sent_at=datetime.now(UTC))
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def sent_receipts(self, inquiry_ids: Collection[str]) -> dict[str, str]:
+        """Message keys of these inquiries' mails whose receipt went (or may have gone) out."""
+        if not inquiry_ids:
+            return {}
+        with self._session() as session:
+            rows = session.execute(
+                select(MailMessageRow.inquiry_id, MailMessageRow.message_key).where(
+                    MailMessageRow.inquiry_id.in_(list(inquiry_ids)),
+                    MailMessageRow.receipt_state.in_(_SENT_STATES),
+                )
+            ).all()
+        return {inquiry_id: message_key for inquiry_id, message_key in rows}
 
     def finish_receipt(
         self, *, message_key: str, state: Literal["sent", "suppressed", "failed"]

@@ -73,6 +73,7 @@ class Metrics:
     mail_received: Counter
     mail_parked: Counter
     mail_receipts: Counter
+    mail_machine_replies: Counter
 
     def reject(self, reason: RejectReason) -> None:
         """Count a refused POST under one of the fixed reasons."""
@@ -250,6 +251,13 @@ def create_metrics(registry: CollectorRegistry | None = None) -> Metrics:
             "indgang_mail_receipts",
             "Receipts to mail senders by outcome (sent, suppressed, failed, deferred).",
             ["outcome"],
+            registry=registry,
+        ),
+        mail_machine_replies=Counter(
+            "indgang_mail_machine_replies",
+            "Auto-replies to and bounces of our receipts, filed and never taken in, by kind"
+            " (auto_reply, failed, delayed, bounce).",
+            ["mailbox", "kind"],
             registry=registry,
         ),
     )

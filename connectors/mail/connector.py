@@ -24,6 +24,11 @@ from connectors.mail.inquiries import inquiry_from_mail
 from connectors.mail.parsing import ParsedMail, parse_mail
 from connectors.mail.pause import pause
 from connectors.mail.receipt_copies import receipt_copy_of
+from connectors.mail.receipt_replies import (
+    MACHINE_REASONS,
+    MachineReply,
+    machine_reply_to_receipt,
+)
 from connectors.mail.receipts import CaughtUp, send_receipts_forever
 from ledger.mail import MailLedger
 from models.errors import BrokerError, LedgerError, MailParseError, MailServerError
@@ -133,6 +138,15 @@ class MailboxWatcher:
             ):
                 return await self._file_receipt_copy(mail, receipt_for=receipt_for)
             parsed = parse_mail(mail.raw)
+            if self.receipt_from and parsed.no_reply in MACHINE_REASONS:
+                reply = await asyncio.to_thread(
+                    machine_reply_to_receipt,
+                    mail.raw,
+                    from_address=self.receipt_from,
+                    sent_receipts=self.mail_ledger.sent_receipts,
+                )
+                if reply is not None:
+                    return await self._file_machine_reply(mail, reply)
             inquiry = inquiry_from_mail(
                 parsed, mailbox=self.mailbox.name, received_at=mail.received_at
             )
@@ -172,6 +186,25 @@ class MailboxWatcher:
             log.info(
                 "mailbox %s: receipt for %s settled by its copy", self.mailbox.name, receipt_for
             )
+        return 1
+
+    async def _file_machine_reply(self, mail: FetchedMail, reply: MachineReply) -> int:
+        """An auto-reply to or bounce of our receipt: never an inquiry; a hard bounce fails it."""
+        if reply.kind == "failed":
+            # Before the move: a crash in between reads the bounce again and fails it again.
+            await asyncio.to_thread(
+                self.mail_ledger.finish_receipt, message_key=reply.message_key, state="failed"
+            )
+        folder = self.mailbox.machine_replies_folder
+        await self._imap(lambda: self.source.file([mail.uid], folder))
+        self.metrics.mail_machine_replies.labels(mailbox=self.mailbox.name, kind=reply.kind).inc()
+        log.info(
+            "mailbox %s: %s about the receipt for %s filed in %s",
+            self.mailbox.name,
+            reply.kind,
+            reply.inquiry_id,
+            folder,
+        )
         return 1
 
     async def _park(self, mail: FetchedMail, exc: MailParseError) -> int:

@@ -69,7 +69,13 @@ class ImapSource:
             root = client.list_folders("", "")
             delimiter = root[0][1] if root else None
             self._delimiter = delimiter.decode() if isinstance(delimiter, bytes) else "/"
-            for folder in (box.processed_folder, box.receipts_folder, PARKED_FOLDER):
+            folders = (
+                box.processed_folder,
+                box.receipts_folder,
+                box.machine_replies_folder,
+                PARKED_FOLDER,
+            )
+            for folder in folders:
                 name = self.server_name(folder)
                 if not client.folder_exists(name):
                     client.create_folder(name)

@@ -19,6 +19,7 @@ _MONTHS = (
 )  # fmt: skip
 _REPLY_PREFIX = re.compile(r"^\s*(re|sv|svar|aw)\s*:", re.IGNORECASE)
 _NOT_ATEXT = re.compile(r"[^A-Za-z0-9.-]")
+_RECEIPT_ID = re.compile(r"<kvittering\.([A-Za-z0-9.-]+)@[^<>@\s]+>", re.IGNORECASE)
 # Names the inquiry a receipt belongs to, so a copy coming back can settle that receipt.
 RECEIPT_FOR_HEADER = "X-Indgang-Receipt-For"
 
@@ -34,6 +35,17 @@ def receipt_message_id(*, inquiry_id: str, from_address: str) -> str:
     """The same Message-ID for every attempt, so a receipt sent twice is recognisably one."""
     domain = from_address.rsplit("@", 1)[1]
     return f"<kvittering.{_NOT_ATEXT.sub('-', inquiry_id)}@{domain}>"
+
+
+def receipt_inquiry_id(message_id: str, *, from_address: str) -> str | None:
+    """The inquiry id a receipt Message-ID of ours names; None for any other Message-ID."""
+    found = _RECEIPT_ID.fullmatch(message_id.strip())
+    if found is None:
+        return None
+    inquiry_id = found.group(1)
+    # Only an id sent from our own domain is ours; whether the inquiry exists is the ledger's.
+    expected = receipt_message_id(inquiry_id=inquiry_id, from_address=from_address)
+    return inquiry_id if message_id.strip().lower() == expected.lower() else None
 
 
 def compose_receipt(

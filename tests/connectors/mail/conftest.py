@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -29,11 +29,14 @@ from pydantic import SecretStr
 
 from config.settings import Mailbox, Settings, SmtpServer
 from connectors.mail.connector import run_mail_connector
+from connectors.mail.receipt_message import compose_receipt
 from indgang.runtime import build_citizen_keys
 from ledger.database import make_engine
 from ledger.mail import MailLedger
 from ledger.migrate import upgrade
 from ledger.store import Ledger
+from models.decision import RoutingDecision
+from models.inquiry import Inquiry
 from streams.embedded_broker import EmbeddedBroker, free_port
 from streams.intake import Intake
 from streams.metrics import Metrics, create_metrics
@@ -77,6 +80,88 @@ def make_mail() -> Callable[..., bytes]:
             msg[name] = value
         msg.set_content(text)
         return msg.as_bytes(policy=policy.SMTP)
+
+    return make
+
+
+@pytest.fixture
+def make_receipt(
+    make_inquiry: Callable[..., Inquiry], make_decision: Callable[..., RoutingDecision]
+) -> Callable[..., EmailMessage]:
+    """Factory for one of our receipts, as compose_receipt makes it, for a mail inquiry's id."""
+
+    def make(inquiry_id: str = "mail-" + "0123abcd" * 4) -> EmailMessage:
+        inquiry = make_inquiry(id=inquiry_id, channel="mail")
+        return compose_receipt(
+            inquiry=inquiry,
+            decision=make_decision(inquiry.id),
+            to="borger@example.org",
+            from_address=FROM_ADDRESS,
+            now=datetime.now(UTC),
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_auto_reply() -> Callable[..., bytes]:
+    """Factory for an out-of-office auto-reply to the mail with this Message-ID."""
+
+    def make(*, in_reply_to: str, headers: dict[str, str] | None = None) -> bytes:
+        msg = EmailMessage()
+        msg["From"] = "Borger <borger@example.org>"
+        msg["To"] = FROM_ADDRESS
+        msg["Subject"] = "Automatisk svar: Storskrald"
+        msg["Date"] = format_datetime(datetime.now(UTC))
+        msg["Message-ID"] = f"<{uuid.uuid4().hex}@example.org>"
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = f"<{uuid.uuid4().hex}@example.org> {in_reply_to}"
+        msg["Auto-Submitted"] = "auto-replied"
+        for name, value in (headers or {}).items():
+            msg[name] = value
+        msg.set_content("Jeg er på ferie til og med 1. december og læser ikke min mail.")
+        return msg.as_bytes(policy=policy.SMTP)
+
+    return make
+
+
+@pytest.fixture
+def make_dsn() -> Callable[..., bytes]:
+    """Factory for a delivery status notification (RFC 3464) about a mail that was sent.
+
+    `returned` is how much of that mail it quotes: its headers (text/rfc822-headers) or all
+    of it (message/rfc822); `action` goes in the per-recipient block.
+    """
+
+    def make(sent: EmailMessage, *, action: str = "failed", returned: str = "headers") -> bytes:
+        report = EmailMessage()
+        report["From"] = "Mail Delivery System <MAILER-DAEMON@mx.example.org>"
+        report["To"] = FROM_ADDRESS
+        report["Subject"] = "Undelivered Mail Returned to Sender"
+        report["Date"] = format_datetime(datetime.now(UTC))
+        report["Message-ID"] = f"<{uuid.uuid4().hex}@mx.example.org>"
+        report["Auto-Submitted"] = "auto-replied"
+        report.set_content("Your message could not be delivered to one or more recipients.")
+        report.make_mixed()
+        report.set_type("multipart/report")
+        report.set_param("report-type", "delivery-status")
+        per_message, per_recipient = Message(), Message()
+        per_message["Reporting-MTA"] = "dns; mx.example.org"
+        per_recipient["Final-Recipient"] = "rfc822; borger@example.org"
+        per_recipient["Action"] = action
+        per_recipient["Status"] = "5.1.1" if action == "failed" else "4.4.1"
+        status = EmailMessage()
+        status["Content-Type"] = "message/delivery-status"
+        status.set_payload([per_message, per_recipient])
+        report.attach(status)
+        quoted = EmailMessage()
+        if returned == "headers":
+            header_section = sent.as_bytes(policy=policy.SMTP).split(b"\r\n\r\n", 1)[0]
+            quoted.set_content(header_section.decode() + "\r\n", subtype="rfc822-headers")
+        else:
+            quoted.set_content(sent)
+        report.attach(quoted)
+        return report.as_bytes(policy=policy.SMTP)
 
     return make
 

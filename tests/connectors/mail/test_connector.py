@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -324,3 +325,74 @@ def test_a_receipt_whose_sender_died_mid_send_reaches_the_citizen_exactly_once(
     assert [m["To"] for m in smtp_server.messages] == ["borger@example.org"]
     assert dovecot.count(RECEIPTS) == 1
     assert dovecot.count("INBOX") == 0
+
+
+MACHINE_REPLIES = "Indgang/Automatisk"
+
+
+def _sent_receipt(
+    dovecot: DovecotServer,
+    smtp_server: SmtpTestServer,
+    start_connector: Callable[..., RunningConnector],
+    make_mail: Callable[..., bytes],
+    decide: Callable[..., RoutingDecision],
+) -> tuple[RunningConnector, EmailMessage]:
+    """A connector that took one citizen's mail in and has sent its receipt."""
+    dovecot.append(make_mail(sender="borger@example.org"))
+    connector = start_connector(mailbox=dovecot.mailbox(), smtp=smtp_server.settings())
+    wait_until(lambda: len(_inquiries(connector)) == 1, timeout_s=30, what="the inquiry")
+    decide(connector.ledger, _inquiries(connector)[0])
+    wait_until(
+        lambda: connector.mail_ledger.receipt_counts() == {"sent": 1},
+        timeout_s=30,
+        what="the receipt sent",
+    )
+    return connector, smtp_server.messages[0]
+
+
+def test_a_bounce_of_a_sent_receipt_fails_it_and_is_filed_never_taken_in(
+    dovecot: DovecotServer,
+    smtp_server: SmtpTestServer,
+    start_connector: Callable[..., RunningConnector],
+    make_mail: Callable[..., bytes],
+    make_dsn: Callable[..., bytes],
+    decide: Callable[..., RoutingDecision],
+) -> None:
+    connector, receipt = _sent_receipt(dovecot, smtp_server, start_connector, make_mail, decide)
+    dsn = make_dsn(receipt, action="failed")
+    dovecot.append(dsn)
+    wait_until(lambda: dovecot.count(MACHINE_REPLIES) == 1, timeout_s=30, what="the DSN filed")
+    assert connector.mail_ledger.receipt_counts() == {"failed": 1}
+    assert len(_inquiries(connector)) == 1
+    assert dovecot.messages(MACHINE_REPLIES) == [dsn]
+    assert dovecot.count("INBOX") == 0
+    labels = {"mailbox": "borgerservice", "kind": "failed"}
+    assert connector.metric("indgang_mail_machine_replies_total", **labels) == 1
+    assert connector.metric("indgang_mail_received_total", mailbox="borgerservice") == 1
+
+
+def test_an_auto_reply_and_a_delay_notice_are_filed_and_a_forged_one_is_still_taken_in(
+    dovecot: DovecotServer,
+    smtp_server: SmtpTestServer,
+    start_connector: Callable[..., RunningConnector],
+    make_mail: Callable[..., bytes],
+    make_dsn: Callable[..., bytes],
+    make_auto_reply: Callable[..., bytes],
+    make_receipt: Callable[..., EmailMessage],
+    decide: Callable[..., RoutingDecision],
+) -> None:
+    connector, receipt = _sent_receipt(dovecot, smtp_server, start_connector, make_mail, decide)
+    # Right in form, but for an inquiry the ledger never sent a receipt for.
+    forged = make_receipt("mail-" + "feedbeef" * 4)
+    dovecot.append(
+        make_auto_reply(in_reply_to=receipt["Message-ID"]),
+        make_dsn(receipt, action="delayed", returned="message"),
+        make_auto_reply(in_reply_to=forged["Message-ID"]),
+    )
+    wait_until(lambda: dovecot.count(PROCESSED) == 2, timeout_s=30, what="the forged one filed")
+    wait_until(lambda: dovecot.count(MACHINE_REPLIES) == 2, timeout_s=30, what="both filed")
+    assert connector.mail_ledger.receipt_counts() == {"sent": 1, "suppressed": 1}
+    assert len(_inquiries(connector)) == 2
+    for kind in ("auto_reply", "delayed"):
+        labels = {"mailbox": "borgerservice", "kind": kind}
+        assert connector.metric("indgang_mail_machine_replies_total", **labels) == 1

@@ -175,3 +175,25 @@ def test_a_copy_settles_only_a_receipt_being_sent_not_one_still_pending_or_relea
     mail_ledger.release_receipt(message_key="h" * 64)
     assert mail_ledger.confirm_receipt(inquiry_id=inquiry.id) is False
     assert mail_ledger.receipt_counts() == {"pending": 1}
+
+
+def test_only_receipts_that_went_or_may_have_gone_out_can_be_answered_by_a_machine(
+    mail_ledger: MailLedger,
+    take_in: Callable[..., Inquiry],
+    decide: Callable[[Inquiry], RoutingDecision],
+) -> None:
+    pending, suppressed = take_in("i" * 64), take_in("j" * 64, receipt_state="suppressed")
+    sending, sent, failed = take_in("k" * 64), take_in("l" * 64), take_in("m" * 64)
+    for inquiry in (pending, sending, sent, failed):
+        decide(inquiry)
+    for key in ("k", "l", "m"):
+        mail_ledger.claim_receipt(message_key=key * 64, in_doubt_before=_now())
+    mail_ledger.finish_receipt(message_key="l" * 64, state="sent")
+    mail_ledger.finish_receipt(message_key="m" * 64, state="failed")
+    everyone = [i.id for i in (pending, suppressed, sending, sent, failed)] + ["mail-ukendt"]
+    assert mail_ledger.sent_receipts(everyone) == {
+        sending.id: "k" * 64,
+        sent.id: "l" * 64,
+        failed.id: "m" * 64,
+    }
+    assert mail_ledger.sent_receipts([]) == {}

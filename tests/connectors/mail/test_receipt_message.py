@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 
 from config.knowledge import load_knowledge_base
-from connectors.mail.receipt_message import compose_receipt, danish_time, receipt_message_id
+from connectors.mail.receipt_message import (
+    compose_receipt,
+    danish_time,
+    receipt_inquiry_id,
+    receipt_message_id,
+)
 from models.classification import Classification
 from models.decision import Answer, RoutingDecision
 from models.inquiry import Inquiry
@@ -122,6 +127,26 @@ def test_the_receipt_is_threaded_to_the_original_and_marked_as_an_automatic_repl
     assert msg["Auto-Submitted"] == "auto-replied"
     assert msg["Message-ID"] == receipt_message_id(inquiry_id=inquiry.id, from_address=FROM)
     assert msg["Message-ID"] == f"<kvittering.{inquiry.id}@kommune.example>"
+
+
+def test_a_receipt_message_id_of_ours_gives_back_the_inquiry_id_it_was_derived_from() -> None:
+    inquiry_id = "mail-0123456789abcdef0123456789abcdef"
+    message_id = receipt_message_id(inquiry_id=inquiry_id, from_address=FROM)
+    assert receipt_inquiry_id(message_id, from_address=FROM) == inquiry_id
+
+
+@pytest.mark.parametrize(
+    "message_id",
+    [
+        "<kvittering.mail-0123@andet.example>",
+        "<mail-0123@kommune.example>",
+        "<kvittering.mail-0123@kommune.example> <x@example.org>",
+        "kvittering.mail-0123@kommune.example",
+        "",
+    ],
+)
+def test_any_other_message_id_names_no_inquiry(message_id: str) -> None:
+    assert receipt_inquiry_id(message_id, from_address=FROM) is None
 
 
 @pytest.mark.parametrize(
