@@ -57,6 +57,22 @@ HYPERPARAMETERS: Final[dict[str, Any]] = {
         "sublinear_tf": True,
         "min_df": 2,
     },
+    # Session 6 (4-fold CV on round 9's 4,821 records, 3 seeds, shared-set part in brackets):
+    # a block of its own for the inquiry's length and question count (classifiers.text.
+    # shape_text), apart so the word rows' normalisation does not shrink it on long texts.
+    # Type macro-F1 0.811 (0.862) -> 0.815 (0.870), complexity 0.834 (0.861) -> 0.835
+    # (0.870), area 0.879 (0.905) -> 0.880 (0.907), urgent unchanged. At full weight (1.0)
+    # type rose to 0.876 on the shared part but complexity fell on the authored part and
+    # urgent recall from 0.978 to 0.970 (then the urgent head read it); 0.5 sat between.
+    # Length as a token in the word view instead: complexity (0.871), type (0.864).
+    "shape": {
+        "analyzer": "word",
+        "token_pattern": r"\S+",
+        "lowercase": False,
+    },
+    # Each block's rows have length 1; the weight scales a block against the others. The
+    # urgent head never reads the shape block: a child at risk is urgent in one line or ten.
+    "block_weight": {"word": 1.0, "char": 1.0, "shape": 0.3},
     # Session 4 (4-fold CV on the training data only, 3 seeds; data/README.md): a linear SVM
     # (squared hinge, one-vs-rest) beat logistic regression on the area head by about two
     # points (three on the shared set's part) and tied it on type and complexity, and fits in
@@ -91,9 +107,9 @@ HYPERPARAMETERS: Final[dict[str, Any]] = {
     # Temperature scaling of the three heads the router gates on: confidence is the largest
     # of softmax(logits / T), where a margin head's logits are its one-vs-rest margins (a
     # margin of 1 means "clearly this class"; softmax of raw margins would call every
-    # inquiry a near coin toss). ECE in 4-fold CV on round 9's data (4,821 records), raw ->
-    # scaled (T fitted on the other folds): service_area 0.750 -> 0.027, type 0.472 -> 0.020,
-    # complexity 0.205 -> 0.008.
+    # inquiry a near coin toss). ECE in 4-fold CV on round 9's data (4,821 records) with the
+    # shape block, raw -> scaled (T fitted on the other folds): service_area 0.751 -> 0.028,
+    # type 0.470 -> 0.024, complexity 0.195 -> 0.006.
     # One scalar per head cannot change a prediction (the argmax is the same), only how sure
     # it claims to be. Chosen by minimising log-loss on out-of-fold predictions of 4-fold
     # cross-validation on the training data only (`python -m classifiers.tuning`, seed 20261121);
@@ -101,7 +117,7 @@ HYPERPARAMETERS: Final[dict[str, Any]] = {
     # would multiply the time a fit takes. The urgent head is not scaled: its threshold is
     # chosen for recall on its raw probability, and a monotone rescaling would not change a
     # single decision. Changing a temperature is a new model version.
-    "temperature": {"service_area": 0.134, "type": 0.227, "complexity": 0.381},
+    "temperature": {"service_area": 0.135, "type": 0.233, "complexity": 0.395},
 }
 # The heads whose confidence the router reads, and so the ones temperature scaling applies to.
 CALIBRATED_HEADS: Final = ("service_area", "type", "complexity")
@@ -113,7 +129,8 @@ ALLOWED_UNTRUSTED_TYPES: Final[frozenset[str]] = frozenset()
 # T = 1 would silently bring back the uncalibrated confidences the thresholds were not chosen for.
 # Format 3 made the area, type and complexity heads linear SVMs, whose temperatures scale
 # margins: a format-2 file's temperatures were fitted for logistic regression's logits.
-_ARTIFACT_FORMAT: Final = 3
+# Format 4 added the shape block: a format-3 file's features read two text columns, not three.
+_ARTIFACT_FORMAT: Final = 4
 
 
 def library_versions() -> dict[str, str]:
@@ -134,20 +151,30 @@ def _phrase_inquiries(phrases: Sequence[AreaPhrase]) -> list[Inquiry]:
 
 
 def feature_matrix_input(inquiries: Sequence[Inquiry]) -> npt.NDArray[np.object_]:
-    """Two text columns per inquiry: lemmas (word features) and cleaned surface (characters)."""
-    words, surface = feature_texts(inquiries)
-    table = np.empty((len(inquiries), 2), dtype=object)
-    table[:, 0], table[:, 1] = words, surface
+    """Three text columns per inquiry: lemmas (word features), cleaned surface (characters)
+    and shape (length and questions)."""
+    words, surface, shape = feature_texts(inquiries)
+    table = np.empty((len(inquiries), 3), dtype=object)
+    table[:, 0], table[:, 1], table[:, 2] = words, surface, shape
     return table
 
 
-def _new_features() -> ColumnTransformer:
+def _new_features(*, shape: bool = True) -> ColumnTransformer:
     return ColumnTransformer(
         [
             ("word", TfidfVectorizer(**HYPERPARAMETERS["word"]), 0),
             ("char", TfidfVectorizer(**HYPERPARAMETERS["char"]), 1),
-        ]
+            ("shape", TfidfVectorizer(**HYPERPARAMETERS["shape"]) if shape else "drop", 2),
+        ],
+        transformer_weights=HYPERPARAMETERS["block_weight"],
     )
+
+
+def _without_shape(features: ColumnTransformer, matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """The matrix with the shape block's columns zeroed, for the head that must not read it."""
+    keep = np.ones(matrix.shape[1])
+    keep[features.output_indices_["shape"]] = 0.0
+    return sp.csr_matrix(matrix @ sp.diags(keep))
 
 
 Head: TypeAlias = LinearSVC | LogisticRegression
@@ -214,7 +241,10 @@ def _choose_urgent_threshold(
         raise ClassifierError("the urgent head needs at least 2 urgent and 2 other examples")
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     # The features are refitted inside each fold, so no fold sees its own vocabulary.
-    pipeline = Pipeline([("features", _new_features()), ("classifier", _new_head("urgent"))])
+    # Without the shape block, as the urgent head itself is fitted.
+    pipeline = Pipeline(
+        [("features", _new_features(shape=False)), ("classifier", _new_head("urgent"))]
+    )
     scores = cross_val_predict(pipeline, texts, urgent, cv=cv, method="predict_proba")[:, 1]
     return max(float(HYPERPARAMETERS["urgent_threshold_floor"]), float(scores[urgent].min()))
 
@@ -261,11 +291,17 @@ class BaselineClassifier:
         area_target = np.concatenate(
             [targets["service_area"], [phrase.service_area for phrase in area_phrases]]
         )
+        rows = {
+            "service_area": every_row,
+            "type": every_row[:n],
+            "complexity": every_row[:n],
+            "urgent": _without_shape(features, every_row[:n]),
+        }
         self._heads = {
             head: _float32(
-                _new_head(head).fit(every_row, area_target)
-                if head == "service_area"
-                else _new_head(head).fit(every_row[:n], targets[head])
+                _new_head(head).fit(
+                    rows[head], area_target if head == "service_area" else targets[head]
+                )
             )
             for head in HEADS
         }
@@ -387,7 +423,7 @@ def _check_payload(payload: Any, path: Path) -> None:
     if found != _ARTIFACT_FORMAT:
         raise ClassifierError(
             f"{path} is a baseline artifact of format {found!r}, but this version reads only "
-            f"format {_ARTIFACT_FORMAT} (format 3 made three heads linear SVMs); "
+            f"format {_ARTIFACT_FORMAT} (format 4 added the shape block); "
             "retrain it with `indgang train`"
         )
     features: Any = payload.get("features")

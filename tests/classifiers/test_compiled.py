@@ -41,3 +41,12 @@ def test_word_ngrams_keep_scikit_learns_counting() -> None:
     assert np.allclose(
         tfidf(vectorizer, SEEN).toarray(), vectorizer.transform(SEEN).toarray(), atol=1e-12
     )
+
+
+def test_whitespace_tokens_counted_by_lookup_equal_scikit_learns() -> None:
+    vectorizer = TfidfVectorizer(analyzer="word", token_pattern=r"\S+", lowercase=False)
+    vectorizer.fit(["len4 q1", "len12 q3", "len9 q0"])
+    shapes = ["len4 q1", "len12 q3", "len4 q0 len4", "len9 q1", "", "LEN4 unseen"]
+    found = tfidf(vectorizer, shapes).toarray()
+    expected = vectorizer.transform(shapes).toarray()
+    assert np.allclose(found, expected, atol=1e-12)

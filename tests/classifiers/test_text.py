@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from classifiers.text import clean, feature_texts, lemma_texts, strip_mail
+from classifiers.text import clean, feature_texts, lemma_texts, shape_text, strip_mail
 from models.inquiry import Inquiry
 
 
@@ -43,8 +43,8 @@ def test_danish_words_are_reduced_to_their_lemmas() -> None:
 
 
 def test_features_never_carry_a_cpr_number(make_inquiry: Callable[..., Inquiry]) -> None:
-    words, surface = feature_texts([make_inquiry(text="Mit cpr er 010190-1234, hjælp")])
-    assert "1234" not in words[0] + surface[0]
+    words, surface, shape = feature_texts([make_inquiry(text="Mit cpr er 010190-1234, hjælp")])
+    assert "1234" not in words[0] + surface[0] + shape[0]
     assert "[cpr]" in surface[0]
 
 
@@ -57,3 +57,15 @@ def test_lemmas_are_those_of_spacys_lookup_lemmatiser() -> None:
         for doc in danish().pipe(texts)
     ]
     assert lemma_texts(texts) == expected
+
+
+def test_the_shape_view_tells_a_short_question_from_a_long_letter_with_several() -> None:
+    short = shape_text("hvornår har borgerservice åbent?")
+    letter = shape_text(" ".join(["ord"] * 70) + " hvorfor? og hvornår? og hvem? og hvad?")
+    assert short == "len4 q1"
+    assert letter == "len12 q3"  # both capped: beyond them more text says no more
+
+
+def test_the_shape_view_puts_nearby_lengths_in_one_bucket() -> None:
+    assert shape_text(" ".join(["ord"] * 40)) == shape_text(" ".join(["ord"] * 44))
+    assert shape_text(" ".join(["ord"] * 20)) != shape_text(" ".join(["ord"] * 44))

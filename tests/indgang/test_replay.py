@@ -189,7 +189,7 @@ def test_thresholds_raised_to_099_turn_resolves_into_queues_and_never_the_revers
     assert report.live_resolved > 0
     assert report.queue_to_resolve == 0
     assert report.resolve_to_queue == report.changed
-    # These are training inquiries, and the calibrated model (format 3) is sure of many of
+    # These are training inquiries, and the calibrated model (format 4) is sure of many of
     # them: how many clear 0.99 on every head depends on the model, that some resolves turn
     # into queues does not.
     assert report.candidate_resolved == report.live_resolved - report.resolve_to_queue
