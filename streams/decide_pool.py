@@ -28,15 +28,15 @@ PARENT_CHECK_S = 1.0
 _decider: Decider | None = None
 
 
-def _install(make_decider: Callable[[], Decider]) -> None:
+def _install(parent: int, make_decider: Callable[[], Decider]) -> None:
     global _decider
-    parent = os.getppid()
     threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
     _decider = make_decider()
 
 
 def _exit_with(parent: int) -> None:
     # A worker killed with SIGKILL cannot stop its pool: the pool process notices on its own.
+    # It holds both ends of its call queue's pipe, so no end-of-file would ever wake it.
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_S)
     os._exit(0)
@@ -66,7 +66,10 @@ class DecidePool:
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_install,
-            initargs=(self._make_decider,),
+            # The worker's own pid, not the pool process's getppid(): a worker killed while
+            # the process was still importing would be gone by then, and the watch would wait
+            # on its new parent (init) for ever.
+            initargs=(os.getpid(), self._make_decider),
         )
 
     def warm_up(self) -> None:

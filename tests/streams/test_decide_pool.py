@@ -87,7 +87,15 @@ async def test_batches_in_flight_when_the_process_dies_are_all_decided_by_one_ne
     assert len(restarts) == 1
 
 
-def test_the_pool_process_ends_when_its_worker_is_killed(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param("pool.warm_up()", id="after-warm-up"),
+        # Killed while the pool process is still importing, before its watch has started.
+        pytest.param("pool._executor.submit(int)", id="while-the-process-starts"),
+    ],
+)
+def test_the_pool_process_ends_when_its_worker_is_killed(tmp_path: Path, start: str) -> None:
     script = tmp_path / "worker.py"
     script.write_text(
         "import os, signal\n"
@@ -97,7 +105,7 @@ def test_the_pool_process_ends_when_its_worker_is_killed(tmp_path: Path) -> None
         "from streams.decide_pool import DecidePool\n"
         "if __name__ == '__main__':\n"
         "    pool = DecidePool(processes=1, make_decider=partial(build_decider, Settings()))\n"
-        "    pool.warm_up()\n"
+        f"    {start}\n"
         "    print(*pool.pids(), flush=True)\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
     )
@@ -106,7 +114,8 @@ def test_the_pool_process_ends_when_its_worker_is_killed(tmp_path: Path) -> None
     run = subprocess.run([sys.executable, str(script)], capture_output=True, env=env, timeout=120)
     assert run.returncode == -signal.SIGKILL
     [child] = [int(pid) for pid in run.stdout.split()]
-    deadline = time.monotonic() + 10
+    # Generous: the process may first have to finish importing scikit-learn and spaCy.
+    deadline = time.monotonic() + 60
     while _running(child) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _running(child), "the decide process outlived its killed worker"
