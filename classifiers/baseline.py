@@ -291,11 +291,12 @@ class BaselineClassifier:
         area_target = np.concatenate(
             [targets["service_area"], [phrase.service_area for phrase in area_phrases]]
         )
+        inquiry_rows = every_row[:n]
         rows = {
             "service_area": every_row,
-            "type": every_row[:n],
-            "complexity": every_row[:n],
-            "urgent": _without_shape(features, every_row[:n]),
+            "type": inquiry_rows,
+            "complexity": inquiry_rows,
+            "urgent": _without_shape(features, inquiry_rows),
         }
         self._heads = {
             head: _float32(

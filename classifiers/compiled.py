@@ -54,32 +54,6 @@ def word_ngram_counter(vectorizer: TfidfVectorizer) -> Callable[[str], tuple[int
     return indices
 
 
-def _plain_whitespace_tokens(vectorizer: TfidfVectorizer) -> bool:
-    """Return whether the vectoriser counts whitespace-separated tokens as they are."""
-    return (
-        vectorizer.analyzer == "word"
-        and vectorizer.token_pattern == r"\S+"
-        and vectorizer.ngram_range == (1, 1)
-        and not vectorizer.lowercase
-        and vectorizer.preprocessor is None
-        and vectorizer.tokenizer is None
-        and vectorizer.stop_words is None
-        and vectorizer.strip_accents is None
-        and vectorizer.input == "content"
-    )
-
-
-def _count_matrix(
-    vectorizer: TfidfVectorizer, columns: list[int], pointers: list[int]
-) -> sp.csr_matrix:
-    matrix = sp.csr_matrix(
-        (np.ones(len(columns)), np.asarray(columns, dtype=np.int64), np.asarray(pointers)),
-        shape=(len(pointers) - 1, len(vectorizer.vocabulary_)),
-    )
-    matrix.sum_duplicates()  # repeated terms become counts, and indices come out sorted
-    return matrix
-
-
 def _char_counts(
     vectorizer: TfidfVectorizer,
     documents: Sequence[str],
@@ -92,18 +66,12 @@ def _char_counts(
         for word in document.lower().split():
             columns.extend(indices(word))
         pointers.append(len(columns))
-    return _count_matrix(vectorizer, columns, pointers)
-
-
-def _token_counts(vectorizer: TfidfVectorizer, documents: Sequence[str]) -> sp.csr_matrix:
-    """CountVectorizer.transform(documents) for a vectoriser of whitespace-separated tokens."""
-    vocabulary = vectorizer.vocabulary_
-    columns: list[int] = []
-    pointers = [0]
-    for document in documents:
-        columns.extend(vocabulary[token] for token in document.split() if token in vocabulary)
-        pointers.append(len(columns))
-    return _count_matrix(vectorizer, columns, pointers)
+    matrix = sp.csr_matrix(
+        (np.ones(len(columns)), np.asarray(columns, dtype=np.int64), np.asarray(pointers)),
+        shape=(len(documents), len(vectorizer.vocabulary_)),
+    )
+    matrix.sum_duplicates()  # repeated n-grams become counts, and indices come out sorted
+    return matrix
 
 
 def tfidf(
@@ -118,9 +86,6 @@ def tfidf(
     # norms, whose validation cost more than their arithmetic for one inquiry, are done here.
     if indices is not None and _plain_char_wb(vectorizer):
         counts = _char_counts(vectorizer, documents, indices)
-    elif _plain_whitespace_tokens(vectorizer):
-        # The shape block's two tokens: CountVectorizer's checks cost more than they do.
-        counts = _token_counts(vectorizer, documents)
     else:
         counts = CountVectorizer.transform(vectorizer, documents).tocsr()
     data = counts.data.astype(np.float64)

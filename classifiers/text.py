@@ -106,7 +106,8 @@ def shape_text(surface: str) -> str:
     """Two tokens for how long the cleaned inquiry is and how many questions it asks."""
     # TF-IDF rows are normalised to length 1, which erases how much was written, and length
     # tells complexity apart: in the shared set's training part "lav" inquiries average 22
-    # words, "mellem" 43 and "hoej" 66. Half-octave buckets, so 40 and 50 words share one.
+    # words, "mellem" 43 and "hoej" 66. Half-octave buckets: 40 and 44 words share one, 20
+    # and 40 do not.
     words = len(surface.split())
     return f"len{min(12, int(2 * math.log2(words + 1)))} q{min(3, surface.count('?'))}"
 

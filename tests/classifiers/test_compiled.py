@@ -43,7 +43,7 @@ def test_word_ngrams_keep_scikit_learns_counting() -> None:
     )
 
 
-def test_whitespace_tokens_counted_by_lookup_equal_scikit_learns() -> None:
+def test_the_shape_blocks_tokens_are_weighted_as_scikit_learn_weights_them() -> None:
     vectorizer = TfidfVectorizer(analyzer="word", token_pattern=r"\S+", lowercase=False)
     vectorizer.fit(["len4 q1", "len12 q3", "len9 q0"])
     shapes = ["len4 q1", "len12 q3", "len4 q0 len4", "len9 q1", "", "LEN4 unseen"]
