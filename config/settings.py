@@ -142,6 +142,9 @@ class Settings(BaseSettings):
         default_factory=lambda: [BotClient(id="local-dev", secret=SecretStr(DEV_BOT_SECRET))]
     )
     signature_max_age_s: int = Field(default=300, ge=1, le=3600)
+    # A bot's `received_at` (or a call event's `at`) further ahead of our clock is refused (422):
+    # the queue's age and the due time count from it. Old times are accepted.
+    received_at_max_ahead_s: int = Field(default=300, ge=0, le=3600)
     sync_wait_s: float = Field(default=8.0, gt=0.0, le=60.0)
     callback_attempts: int = Field(default=6, ge=1, le=50)
     callback_backoff_s: float = Field(default=2.0, gt=0.0)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from models.decision import RoutingDecision
 from models.inquiry import Inquiry
@@ -14,6 +22,38 @@ from models.labels import Action, Department, Language, ServiceArea
 Status = Literal["accepted", "published", "decided"]
 Contact = Annotated[str, StringConstraints(min_length=1, max_length=320)]
 CallId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,48}$")]
+
+# A bot client stamps an inquiry's time with its own clock, and the queue's age, its alert and
+# the due time count from it. A time well ahead of ours is a clock running fast (the inquiry
+# would read as not yet written); one before 2000 is a clock never set (decades of waiting,
+# an alert at once). Old times are fine: a backlog can be days old. The tolerance is the
+# setting `received_at_max_ahead_s`, handed to validation as context; this is its default.
+RECEIVED_AT_MAX_AHEAD_S = 300
+RECEIVED_AT_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def client_clock(*, now: datetime, max_ahead_s: int) -> dict[str, Any]:
+    """The validation context for a client's times: our clock, and how far ahead it may be."""
+    return {"now": now, "received_at_max_ahead_s": max_ahead_s}
+
+
+def _check_client_time(value: datetime, info: ValidationInfo) -> datetime:
+    if value.tzinfo is None:
+        return value  # refused by the model itself, naming the time zone
+    context = info.context or {}
+    now: datetime = context.get("now") or datetime.now(UTC)
+    max_ahead_s: int = context.get("received_at_max_ahead_s", RECEIVED_AT_MAX_AHEAD_S)
+    if value - now > timedelta(seconds=max_ahead_s):
+        raise PydanticCustomError(
+            "time_in_future",
+            "is more than {max_ahead_s} s ahead of the server's clock; is the client's clock fast?",
+            {"max_ahead_s": max_ahead_s},
+        )
+    if value < RECEIVED_AT_FLOOR:
+        raise PydanticCustomError(
+            "time_too_early", "is before 2000-01-01; is the client's clock set?"
+        )
+    return value
 
 
 class InquiryRequest(Inquiry):
@@ -26,6 +66,11 @@ class InquiryRequest(Inquiry):
             "(the citizen key, for first-contact resolution); the value itself is never stored."
         ),
     )
+
+    @field_validator("received_at")
+    @classmethod
+    def _not_ahead_of_our_clock(cls, value: datetime, info: ValidationInfo) -> datetime:
+        return _check_client_time(value, info)
 
 
 class Transfer(BaseModel):
@@ -114,6 +159,15 @@ class _CallEvent(BaseModel):
             "event creates (a transcript, or the hang-up of a call with no transcript)."
         ),
     )
+
+    @field_validator("at")
+    @classmethod
+    def _not_ahead_of_our_clock(
+        cls, value: datetime | None, info: ValidationInfo
+    ) -> datetime | None:
+        # `at` becomes the inquiry's received_at: the same rule as InquiryRequest's. Absent,
+        # the server's time is used.
+        return _check_client_time(value, info) if value is not None else None
 
 
 class CallStarted(_CallEvent):

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from config.catalogue import Catalogue, load_catalogue
 from config.settings import BotClient
 from connectors.api_models import (
+    RECEIVED_AT_MAX_AHEAD_S,
     Accepted,
     CallEvent,
     CallState,
@@ -32,6 +34,7 @@ from connectors.api_models import (
     InquiryRequest,
     InquiryState,
     Problem,
+    client_clock,
 )
 from connectors.body import parse_json_object, read_limited
 from connectors.bot_auth import BotAuthenticator
@@ -131,6 +134,7 @@ def create_api(
     redelivery_interval_s: float,
     bot_clients: Sequence[BotClient],
     signature_max_age_s: int = 300,
+    received_at_max_ahead_s: int = RECEIVED_AT_MAX_AHEAD_S,
     sync_wait_s: float = 8.0,
     idempotency_key_ttl_s: float = 86_400.0,
     metrics: Metrics | None = None,
@@ -225,7 +229,9 @@ def create_api(
         """Accept one inquiry from a signed bot client: durable before the answer."""
         try:
             client, body = await signed_body(request)
-            inquiry, contact, id_given = parse_bot_inquiry(parse_json_object(body))
+            inquiry, contact, id_given = parse_bot_inquiry(
+                parse_json_object(body), received_at_max_ahead_s=received_at_max_ahead_s
+            )
             key = idempotency_key(request.headers.get("idempotency-key"))
             digest = body_sha256(body)
             if not id_given:
@@ -286,7 +292,12 @@ def create_api(
                 reason = f"call id must match {CALL_ID_PATTERN}"
                 raise PayloadError(reason, detail=[{"loc": ["path", "call_id"], "msg": reason}])
             try:
-                event = _CALL_EVENT.validate_python(parse_json_object(body))
+                event = _CALL_EVENT.validate_python(
+                    parse_json_object(body),
+                    context=client_clock(
+                        now=datetime.now(UTC), max_ahead_s=received_at_max_ahead_s
+                    ),
+                )
             except ValidationError as exc:
                 raise PayloadError(
                     f"invalid call event: {summarise_validation(exc)}",

@@ -14,13 +14,14 @@ import asyncio
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from config.catalogue import Catalogue
 from config.settings import BotClient
-from connectors.api_models import Accepted, InquiryRequest
+from connectors.api_models import RECEIVED_AT_MAX_AHEAD_S, Accepted, InquiryRequest, client_clock
 from connectors.decision_waiter import DecisionWaiter
 from connectors.replies import bot_reply
 from ledger.callbacks import Callbacks
@@ -48,10 +49,16 @@ class BotRequest:
     wait_s: float | None
 
 
-def parse_bot_inquiry(data: dict[str, Any]) -> tuple[Inquiry, str | None, bool]:
+def parse_bot_inquiry(
+    data: dict[str, Any],
+    *,
+    now: datetime | None = None,
+    received_at_max_ahead_s: int = RECEIVED_AT_MAX_AHEAD_S,
+) -> tuple[Inquiry, str | None, bool]:
     """The inquiry, the sender's contact (never stored) and whether the body named an id."""
+    clock = client_clock(now=now or datetime.now(UTC), max_ahead_s=received_at_max_ahead_s)
     try:
-        request = InquiryRequest.model_validate(data)
+        request = InquiryRequest.model_validate(data, context=clock)
     except ValidationError as exc:
         raise PayloadError(
             f"invalid inquiry: {summarise_validation(exc)}",

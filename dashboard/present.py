@@ -28,9 +28,9 @@ class ItemRow:
     queue_name: str
     urgent: bool
     priority: int
-    age: str
-    created_iso: str
-    created_local: str
+    age: str  # since the citizen wrote, as the queue's oldest age is
+    received_iso: str
+    received_local: str
     due_text: str
     due_iso: str
     due_local: str
@@ -119,9 +119,11 @@ def item_row(item: QueueItemView, *, viewer: Operator, now: datetime, t: Transla
         queue_name=t.area(item.queue),
         urgent=item.urgent,
         priority=item.priority,
-        age=duration((now - item.created_at).total_seconds(), t),
-        created_iso=item.created_at.astimezone(UTC).isoformat(),
-        created_local=local_time(item.created_at, t),
+        # From when the citizen wrote, not when the item was queued; a bot client's clock a
+        # little ahead of ours reads as no age rather than as a negative one.
+        age=duration(max((now - item.received_at).total_seconds(), 0.0), t),
+        received_iso=item.received_at.astimezone(UTC).isoformat(),
+        received_local=local_time(item.received_at, t),
         due_text=(
             t("due.breached_by", duration=duration(left_s, t))
             if breached

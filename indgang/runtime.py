@@ -244,6 +244,7 @@ def run_api(settings: Settings, *, host: str, port: int) -> None:
         redelivery_interval_s=settings.redelivery_interval_s,
         bot_clients=settings.bot_clients,
         signature_max_age_s=settings.signature_max_age_s,
+        received_at_max_ahead_s=settings.received_at_max_ahead_s,
         sync_wait_s=settings.sync_wait_s,
         idempotency_key_ttl_s=settings.idempotency_key_ttl_h * 3600,
         catalogue=build_catalogue(settings),

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine, case, func, select
 
 from ledger.read_session import read_session
-from ledger.schema import QueueItemRow
+from ledger.schema import InquiryRow, QueueItemRow
 from ledger.times import utc
 
 WAITING_STATES = ("open", "claimed")
@@ -21,7 +21,7 @@ class QueueStats:
     queue: str
     open: int
     claimed: int
-    oldest_created_at: datetime | None
+    oldest_received_at: datetime | None  # when the citizen wrote the longest-waiting one
     past_due: int
 
 
@@ -33,9 +33,11 @@ def waiting_by_queue(engine: Engine, *, now: datetime) -> list[QueueStats]:
             QueueItemRow.queue,
             func.count().filter(QueueItemRow.state == "open"),
             func.count().filter(QueueItemRow.state == "claimed"),
-            func.min(QueueItemRow.created_at),
+            # From when the citizen wrote, not when the item was written (see QueueBoard).
+            func.min(InquiryRow.received_at),
             func.sum(case((QueueItemRow.due_at < now, 1), else_=0)),
         )
+        .join(InquiryRow, InquiryRow.id == QueueItemRow.inquiry_id)
         .where(QueueItemRow.state.in_(WAITING_STATES))
         .group_by(QueueItemRow.queue)
         .order_by(QueueItemRow.queue)
@@ -47,7 +49,7 @@ def waiting_by_queue(engine: Engine, *, now: datetime) -> list[QueueStats]:
             queue=queue,
             open=int(open_),
             claimed=int(claimed),
-            oldest_created_at=utc(oldest) if oldest is not None else None,
+            oldest_received_at=utc(oldest) if oldest is not None else None,
             past_due=int(past_due or 0),
         )
         for queue, open_, claimed, oldest, past_due in rows

@@ -50,7 +50,8 @@ class QueueItemView:
     priority: int
     state: ItemState
     claimed_by: str | None
-    created_at: datetime
+    received_at: datetime  # when the citizen wrote: an item's age counts from here
+    created_at: datetime  # when the item was queued (later, after an outage or a slow decision)
     due_at: datetime
     text: str
     subject: str
@@ -121,9 +122,13 @@ class QueueBoard:
                 QueueItemRow.queue,
                 func.count(),
                 func.sum(case((QueueItemRow.state == "claimed", 1), else_=0)),
-                func.min(QueueItemRow.created_at),
+                # The wait is the citizen's, from when they wrote, not from when the item was
+                # written (later, after an outage or a slow decision). Every item has its
+                # inquiry row: a foreign key, and the projector refuses an enqueue without one.
+                func.min(InquiryRow.received_at),
                 func.sum(case((QueueItemRow.due_at < now, 1), else_=0)),
             )
+            .join(InquiryRow, InquiryRow.id == QueueItemRow.inquiry_id)
             .where(QueueItemRow.queue.in_(visible), QueueItemRow.state.in_(_WAITING))
             .group_by(QueueItemRow.queue)
         )
@@ -169,7 +174,8 @@ class QueueBoard:
                     department=department_of(queue),
                     depth=int(depth),
                     claimed=int(claimed or 0),
-                    oldest_age_s=(now - utc(oldest)).total_seconds() if oldest else None,
+                    # A bot client's clock may put received_at a little ahead of ours.
+                    oldest_age_s=max((now - utc(oldest)).total_seconds(), 0.0) if oldest else None,
                     past_due=int(past_due or 0),
                     arrivals_7d=int(n_arrived),
                     misrouted_7d=int(n_misrouted or 0),
@@ -206,7 +212,13 @@ def _views(
     session: Session, where: Sequence[ColumnElement[bool]], *, full_text: bool, limit: int
 ) -> list[QueueItemView]:
     query = (
-        select(QueueItemRow, DecisionRow, InquiryRow.envelope, InquiryRow.redacted_text)
+        select(
+            QueueItemRow,
+            DecisionRow,
+            InquiryRow.received_at,
+            InquiryRow.envelope,
+            InquiryRow.redacted_text,
+        )
         .join(InquiryRow, InquiryRow.id == QueueItemRow.inquiry_id)
         .outerjoin(DecisionRow, DecisionRow.inquiry_id == QueueItemRow.inquiry_id)
         .where(and_(*where))
@@ -220,13 +232,13 @@ def _views(
     )
     rows = session.execute(query).all()
     corrections = _relabels(session, [item.inquiry_id for item, *_ in rows])
-    inquiries: list[Inquiry] = [decode("inquiry", envelope) for _, _, envelope, _ in rows]
+    inquiries: list[Inquiry] = [decode("inquiry", envelope) for *_, envelope, _ in rows]
     if full_text:
         texts = [(i.subject, i.text) for i in inquiries]
     else:
         texts = _redacted(inquiries, [stored for *_, stored in rows])
     views = []
-    for (item, decision, _, _), inquiry, (subject, text) in zip(
+    for (item, decision, received_at, _, _), inquiry, (subject, text) in zip(
         rows, inquiries, texts, strict=True
     ):
         labels = _labels(item, decision) | corrections.get(item.inquiry_id, {})
@@ -243,6 +255,7 @@ def _views(
                 priority=item.priority,
                 state=item.state,  # type: ignore[arg-type]
                 claimed_by=item.claimed_by,
+                received_at=utc(received_at),
                 created_at=utc(item.created_at),
                 due_at=utc(item.due_at),
                 text=text,

@@ -167,8 +167,12 @@ def _queue(
     area = catalogue.area(queue)
     priorities, tz = catalogue.policy.priorities, catalogue.policy.timezone
     hours = area.queue_hours
+    # Deadlines count from when the citizen wrote, not from this decision: time spent before
+    # routing (an outage, a mailbox read late) is the citizen's wait too. Never from later than
+    # now, whatever a client's clock said.
+    start = min(inquiry.received_at, now)
     due = due_in_working_hours(
-        now, working_days=area.response_deadline_working_days, hours=hours, tz=tz
+        start, working_days=area.response_deadline_working_days, hours=hours, tz=tz
     )
     opens = next_open(now, hours=hours, tz=tz)
     priority = priorities.default
@@ -178,10 +182,12 @@ def _queue(
     if legal is not None:
         priority = priorities.legal_deadline
         if legal.working_days is not None:
-            due = min(due, add_working_days(now, legal.working_days, tz=tz))
+            due = min(due, add_working_days(start, legal.working_days, tz=tz))
         if legal.hours is not None:
-            due = min(due, now + timedelta(hours=legal.hours))
+            due = min(due, start + timedelta(hours=legal.hours))
     if c.urgent:
+        # Due at once: from the moment it is routed, as before (past due moments later either
+        # way; the board's age shows how long the citizen has waited).
         priority, due = priorities.urgent, now
     if area.cutoff is not None:
         reason = f"{reason}; {_cutoff_rule(area.cutoff)}"

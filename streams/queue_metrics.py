@@ -89,7 +89,7 @@ class QueueCollector(Collector):
         )
         oldest = GaugeMetricFamily(
             "indgang_queue_oldest_item_age_seconds",
-            "Age of the oldest waiting item in a queue since it was queued; 0 when empty.",
+            "Age of the oldest waiting item in a queue since the citizen wrote; 0 when empty.",
             labels=["queue"],
         )
         past_due = GaugeMetricFamily(
@@ -114,8 +114,8 @@ class QueueCollector(Collector):
             items.add_metric([queue, "open"], found.open if found else 0)
             items.add_metric([queue, "claimed"], found.claimed if found else 0)
             age = 0.0
-            if found is not None and found.oldest_created_at is not None:
-                age = max((now - found.oldest_created_at).total_seconds(), 0.0)
+            if found is not None and found.oldest_received_at is not None:
+                age = max((now - found.oldest_received_at).total_seconds(), 0.0)
             oldest.add_metric([queue], age)
             past_due.add_metric([queue], found.past_due if found else 0)
         return [items, oldest, past_due, deadline]

@@ -66,11 +66,11 @@ def compose_receipt(
     # RFC 3834, so well-behaved auto-responders never answer it; Exchange reads the second.
     msg["Auto-Submitted"] = "auto-replied"
     msg["X-Auto-Response-Suppress"] = "All"
-    msg.set_content(receipt_text(inquiry=inquiry, decision=decision))
+    msg.set_content(receipt_text(inquiry=inquiry, decision=decision, now=now))
     return msg
 
 
-def receipt_text(*, inquiry: Inquiry, decision: RoutingDecision) -> str:
+def receipt_text(*, inquiry: Inquiry, decision: RoutingDecision, now: datetime) -> str:
     """The body: the answer when resolved at once, else the latest time to expect one."""
     lines = ["Tak for din henvendelse til Aarhus Kommune.", ""]
     if decision.action == "resolve" and decision.answer is not None:
@@ -85,11 +85,16 @@ def receipt_text(*, inquiry: Inquiry, decision: RoutingDecision) -> str:
         lines += ["Dækker svaret ikke dit spørgsmål, er du velkommen til at skrive igen.", ""]
     else:
         assert decision.due_at is not None  # the model guarantees it for queued decisions
+        # Due times count from when the citizen wrote, so a mail read late (a backlog, an
+        # outage) or an urgent one can be due already: never promise a time that has passed.
+        when = (
+            f"senest {danish_time(decision.due_at)}" if decision.due_at > now else "hurtigst muligt"
+        )
         lines += [
             "Vi har modtaget din henvendelse og sendt den videre til den afdeling, der kan"
             " hjælpe dig.",
             "",
-            f"Du kan forvente svar senest {danish_time(decision.due_at)}.",
+            f"Du kan forvente svar {when}.",
             "",
         ]
     lines += [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -97,6 +98,20 @@ def test_a_transcript_becomes_a_phone_inquiry_named_after_the_call(
     assert inquiry.channel == "phone" and inquiry.text == TRANSCRIPT
     assert inquiry.citizen_key is not None
     assert "86 12 34 56" not in inquiry.model_dump_json()
+
+
+def test_a_call_event_timed_ahead_of_our_clock_is_refused_422_naming_the_field(
+    api: tuple[str, Ledger],
+) -> None:
+    url, ledger = api
+    ahead = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    response = _event(url, "call-ahead", {"type": "transcript", "text": TRANSCRIPT, "at": ahead})
+    assert response.status_code == 422
+    assert (
+        "transcript.at: is more than 300 s ahead of the server's clock"
+        in (response.json()["error"])
+    )
+    assert ledger.counts()["inquiries"] == 0
 
 
 def test_a_retried_transcript_is_the_same_inquiry_and_another_text_is_refused(

@@ -224,6 +224,35 @@ def test_a_signed_but_malformed_body_gets_a_clear_4xx(api: Api) -> None:
     assert "channel" in invalid.json()["error"]
 
 
+def test_a_received_at_ahead_of_our_clock_is_refused_422_naming_the_field_and_why(
+    api: Api, make_payload: Callable[..., dict[str, Any]]
+) -> None:
+    # A client whose clock runs an hour fast: its inquiry would look as if not yet written.
+    ahead = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    response = _post(api, make_payload(received_at=ahead))
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["error"].startswith(
+        "invalid inquiry: received_at: is more than 300 s ahead of the server's clock"
+    )
+    assert [(f["loc"], f["type"]) for f in problem["fields"]] == [
+        (["received_at"], "time_in_future")
+    ]
+    assert (api.rejected("invalid"), api.rows(InquiryRow)) == (1, 0)
+
+
+def test_a_received_at_days_old_is_accepted_but_one_before_2000_is_refused(
+    api: Api, make_payload: Callable[..., dict[str, Any]]
+) -> None:
+    # A mail backlog days old is real; a time before 2000 is a client clock never set.
+    backlog = (datetime.now(UTC) - timedelta(days=4)).isoformat()
+    old = _post(api, make_payload(id="backlog-1", received_at=backlog))
+    unset = _post(api, make_payload(received_at="1970-01-01T00:00:00Z"))
+    assert (old.status_code, unset.status_code) == (202, 422)
+    assert "received_at: is before 2000-01-01" in unset.json()["error"]
+    assert api.rows(InquiryRow) == 1
+
+
 def test_a_replayed_request_inside_the_window_is_a_harmless_duplicate(
     api: Api, make_payload: Callable[..., dict[str, Any]]
 ) -> None:

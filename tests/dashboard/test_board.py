@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -79,6 +79,24 @@ def test_urgent_items_come_first_and_a_breach_is_said_in_words_not_only_in_red(
     urgent_badge = soup(html).select_one(f"tr[data-id='{urgent}'] .badge-urgent")
     assert urgent_badge is not None
     assert urgent_badge.get_text() == "Haster"
+
+
+def test_an_items_age_and_received_time_are_from_when_the_citizen_wrote(
+    dashboard_server: DashboardServer,
+    make_account: Callable[..., Operator],
+    queue_item: Callable[..., str],
+) -> None:
+    make_account(username="mtm")
+    # Mail written three days ago and queued only now, as after an outage.
+    written = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    item = queue_item(text=RAT, received_at=written)
+    client = dashboard_server.login("mtm")
+    age = soup(client.get("/dashboard/").text).select_one(f"tr[data-id='{item}'] time")
+    assert age is not None
+    assert (age["datetime"], age.get_text()) == (written.isoformat(), "3 d 0 t")
+    received = page(client.get(f"/dashboard/items/{item}")).select_one("dl dd time")
+    assert received is not None
+    assert received["datetime"] == written.isoformat()
 
 
 def test_filters_by_channel_and_service_area_narrow_the_items(

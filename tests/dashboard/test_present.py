@@ -38,6 +38,7 @@ def make_view(now: datetime) -> Callable[..., QueueItemView]:
             "priority": 5,
             "state": "open",
             "claimed_by": None,
+            "received_at": now - timedelta(minutes=42),
             "created_at": now - timedelta(minutes=42),
             "due_at": now + timedelta(days=2),
             "text": "Der løber rotter rundt i min baggård.",
@@ -75,6 +76,31 @@ def test_an_item_past_its_due_time_is_breached_and_says_so(
     assert row.breached
     assert row.due_text == "Overskredet med 1 t 5 min"
     assert row.age == "42 min"
+
+
+def test_an_items_age_and_received_time_are_from_when_the_citizen_wrote_not_when_queued(
+    make_view: Callable[..., QueueItemView],
+    make_operator: Callable[..., Operator],
+    now: datetime,
+    t: Translator,
+) -> None:
+    # Mail taken in after an outage: written 3 hours ago, routed and queued only 1 hour ago.
+    written = now - timedelta(hours=3)
+    late_mail = make_view(received_at=written, created_at=now - timedelta(hours=1))
+    row = item_row(late_mail, viewer=make_operator(), now=now, t=t)
+    assert row.age == "3 t 0 min"
+    assert (row.received_iso, row.received_local) == (written.isoformat(), "fre 20/11 06:00")
+
+
+def test_a_received_time_a_little_ahead_of_our_clock_reads_as_no_age(
+    make_view: Callable[..., QueueItemView],
+    make_operator: Callable[..., Operator],
+    now: datetime,
+    t: Translator,
+) -> None:
+    # A bot client's clock two minutes fast: not "2 min" as if it had waited.
+    ahead = make_view(received_at=now + timedelta(minutes=2), created_at=now)
+    assert item_row(ahead, viewer=make_operator(), now=now, t=t).age == "under 1 min"
 
 
 def test_an_item_in_time_shows_what_is_left(

@@ -24,10 +24,17 @@ def enqueue(
     make_inquiry: Callable[..., Inquiry],
     make_classification: Callable[..., Classification],
 ) -> Callable[..., str]:
-    """Queue one inquiry: into `queue`, queued at `at`, due at `due`, in `state`."""
+    """Queue one inquiry: into `queue`, written at `received` (or `at`), queued at `at`."""
 
-    def make(*, queue: str, at: datetime, due: datetime, state: str = "open") -> str:
-        inquiry = make_inquiry()
+    def make(
+        *,
+        queue: str,
+        at: datetime,
+        due: datetime,
+        state: str = "open",
+        received: datetime | None = None,
+    ) -> str:
+        inquiry = make_inquiry(received_at=received or at)
         decision = RoutingDecision(
             inquiry_id=inquiry.id,
             action="queue",
@@ -63,10 +70,23 @@ def test_counts_waiting_items_by_state_with_the_oldest_and_those_past_due(
     stats = waiting_by_queue(ledger.engine, now=now)
 
     assert stats == [
-        QueueStats("mkb.generel", open=1, claimed=0, oldest_created_at=now - hour, past_due=0),
+        QueueStats("mkb.generel", open=1, claimed=0, oldest_received_at=now - hour, past_due=0),
         # The resolved item is neither waiting, nor the oldest, nor past due.
-        QueueStats("mtm.affald", open=2, claimed=1, oldest_created_at=now - 50 * hour, past_due=2),
+        QueueStats("mtm.affald", open=2, claimed=1, oldest_received_at=now - 50 * hour, past_due=2),
     ]
+
+
+def test_the_oldest_counts_from_when_the_citizen_wrote_not_when_the_item_was_queued(
+    ledger: Ledger, enqueue: Callable[..., str], now: datetime
+) -> None:
+    hour = timedelta(hours=1)
+    # Mail taken in after an outage: written 3 hours ago, queued 1 hour ago.
+    enqueue(queue="mtm.affald", received=now - 3 * hour, at=now - hour, due=now + hour)
+    enqueue(queue="mtm.affald", at=now - 2 * hour, due=now + hour)
+
+    [affald] = waiting_by_queue(ledger.engine, now=now)
+
+    assert affald.oldest_received_at == now - 3 * hour
 
 
 def test_an_empty_ledger_has_no_waiting_queues(ledger: Ledger, now: datetime) -> None:

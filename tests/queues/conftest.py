@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from ledger.schema import QueueItemRow
 from ledger.store import Ledger
@@ -55,6 +55,7 @@ def put_on_queue(
         decided_at: datetime | None = None,
         urgent: bool = False,
         project: bool = True,
+        queued_at: datetime | None = None,
         **inquiry_fields: Any,
     ) -> Queued:
         decided = decided_at or datetime.now(UTC)
@@ -74,6 +75,14 @@ def put_on_queue(
         )
         ledger.accept(inquiry)
         ledger.record_decisions(decided=[(inquiry, decision)])
+        if queued_at is not None:
+            # The ledger stamps the item with its own clock; a test of ages needs a fixed one.
+            with ledger.engine.begin() as connection:
+                connection.execute(
+                    update(QueueItemRow)
+                    .where(QueueItemRow.inquiry_id == inquiry.id)
+                    .values(created_at=queued_at)
+                )
         assert decision.due_at is not None
         enqueued = ItemEnqueued(
             event_id=f"{inquiry.id}:enqueued",

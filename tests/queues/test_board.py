@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from ledger.store import Ledger
 from models.queue_events import ItemClaimed, ItemRelabelled, ItemResolved, ItemTransferred
 from queues.accounts import Operator
@@ -152,8 +150,11 @@ def test_misrouted_counts_recent_arrivals_the_router_sent_that_were_moved_out(
 def test_a_summary_counts_depth_claims_age_and_what_is_past_due(
     ledger: Ledger, put_on_queue: Callable[..., Queued], make_operator: Callable[..., Operator]
 ) -> None:
-    overdue = put_on_queue(due_at=NOW - timedelta(hours=1))
-    put_on_queue(due_at=NOW + timedelta(hours=1))
+    two_hours_ago = NOW - timedelta(hours=2)
+    overdue = put_on_queue(
+        due_at=NOW - timedelta(hours=1), received_at=two_hours_ago, queued_at=two_hours_ago
+    )
+    put_on_queue(due_at=NOW + timedelta(hours=1), received_at=NOW, queued_at=NOW)
     apply_events(
         ledger.engine, [ItemClaimed(inquiry_id=overdue.id, queue="mtm.affald", actor="ada")]
     )
@@ -161,14 +162,46 @@ def test_a_summary_counts_depth_claims_age_and_what_is_past_due(
     [affald] = [
         s for s in board.summaries(viewer=make_operator(), now=NOW) if s.queue == "mtm.affald"
     ]
-    assert (affald.depth, affald.claimed, affald.past_due) == (2, 1, 1)
+    assert (affald.depth, affald.claimed, affald.past_due, affald.oldest_age_s) == (2, 1, 1, 7200)
     later = [s for s in board.summaries(viewer=make_operator(), now=NOW + timedelta(hours=2))]
     [affald_later] = [s for s in later if s.queue == "mtm.affald"]
-    assert affald.oldest_age_s is not None
-    # Ages come from the row's wall-clock creation time, so compare with a float tolerance.
-    assert affald_later.oldest_age_s == pytest.approx(affald.oldest_age_s + 7200)
+    assert affald_later.oldest_age_s == 4 * 3600
     [natur] = [s for s in later if s.queue == "mtm.natur"]
     assert (natur.depth, natur.oldest_age_s) == (0, None)
+
+
+def test_the_oldest_age_counts_from_when_the_citizen_wrote_not_when_the_item_was_queued(
+    ledger: Ledger, put_on_queue: Callable[..., Queued], make_operator: Callable[..., Operator]
+) -> None:
+    # Mail taken in after an outage: written 3 hours ago, routed and queued only 1 hour ago.
+    put_on_queue(received_at=NOW - timedelta(hours=3), queued_at=NOW - timedelta(hours=1))
+    # Queued before it, but written after it: not the one that has waited longest.
+    put_on_queue(received_at=NOW - timedelta(hours=2), queued_at=NOW - timedelta(hours=2))
+    summaries = QueueBoard(ledger.engine).summaries(viewer=make_operator(), now=NOW)
+    [affald] = [s for s in summaries if s.queue == "mtm.affald"]
+    assert affald.oldest_age_s == 3 * 3600
+
+
+def test_a_transferred_item_keeps_its_age_in_the_queue_it_moved_to(
+    ledger: Ledger, put_on_queue: Callable[..., Queued], make_operator: Callable[..., Operator]
+) -> None:
+    queued = put_on_queue(received_at=NOW - timedelta(hours=3), queued_at=NOW - timedelta(hours=1))
+    _transfer(ledger, queued, "mtm.miljoe")
+    summaries = QueueBoard(ledger.engine).summaries(viewer=make_operator(), now=NOW)
+    [miljoe] = [s for s in summaries if s.queue == "mtm.miljoe"]
+    assert (miljoe.depth, miljoe.oldest_age_s) == (1, 3 * 3600)
+
+
+def test_an_item_carries_when_the_citizen_wrote_and_when_it_was_queued(
+    ledger: Ledger, put_on_queue: Callable[..., Queued], make_operator: Callable[..., Operator]
+) -> None:
+    queued = put_on_queue(received_at=NOW - timedelta(hours=3), queued_at=NOW - timedelta(hours=1))
+    view = QueueBoard(ledger.engine).item(viewer=make_operator(), inquiry_id=queued.id)
+    assert view is not None
+    assert (view.received_at, view.created_at) == (
+        NOW - timedelta(hours=3),
+        NOW - timedelta(hours=1),
+    )
 
 
 def test_the_change_token_changes_with_what_the_viewer_sees_and_only_then(

@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 from config.catalogue import Catalogue
 from models.classification import Classification
 from models.inquiry import Inquiry
+from models.labels import ServiceArea
 from router.policy import decide
+
+CPH = ZoneInfo("Europe/Copenhagen")
 
 
 def test_a_confident_simple_question_is_resolved_with_a_phone_or_link(
@@ -94,7 +97,8 @@ def test_access_to_documents_is_due_within_its_legal_deadline(
     c = make_classification(
         service_area="ba.byraadsservice", type="ansoegning", complexity="mellem"
     )
-    decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=now)
+    inquiry = make_inquiry(received_at=now)
+    decision = decide(inquiry=inquiry, classification=c, catalogue=catalogue, now=now)
     assert decision.action == "queue"
     assert decision.priority == catalogue.policy.priorities.legal_deadline
     assert decision.due_at is not None and decision.due_at - now <= timedelta(days=11)
@@ -119,11 +123,65 @@ def test_a_queued_inquiry_on_saturday_waits_for_monday_and_is_due_at_close_of_bu
     cph = ZoneInfo("Europe/Copenhagen")
     saturday = datetime(2026, 11, 21, 9, 0, tzinfo=cph)
     c = make_classification(service_area="mtm.byggeri", type="ansoegning", complexity="mellem")
-    decision = decide(inquiry=make_inquiry(), classification=c, catalogue=catalogue, now=saturday)
+    inquiry = make_inquiry(received_at=saturday)
+    decision = decide(inquiry=inquiry, classification=c, catalogue=catalogue, now=saturday)
     assert decision.action == "queue"
     assert decision.queue_opens_at == datetime(2026, 11, 23, 8, 0, tzinfo=cph)
     # 5 working days counted from Monday's opening: by close of business the Monday after.
     assert decision.due_at == datetime(2026, 11, 30, 15, 30, tzinfo=cph)
+
+
+def _with_deadline(catalogue: Catalogue, area: ServiceArea, working_days: int) -> Catalogue:
+    entry = catalogue.area(area).model_copy(update={"response_deadline_working_days": working_days})
+    return catalogue.model_copy(update={"service_areas": {**catalogue.service_areas, area: entry}})
+
+
+def test_the_deadline_counts_from_when_the_citizen_wrote(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+) -> None:
+    three_days = _with_deadline(catalogue, "mtm.byggeri", 3)
+    c = make_classification(service_area="mtm.byggeri", type="ansoegning", complexity="mellem")
+    # Written on Wednesday, routed only on Friday (an outage): two working days already gone.
+    wednesday = datetime(2026, 11, 18, 10, 0, tzinfo=CPH)
+    friday = datetime(2026, 11, 20, 10, 0, tzinfo=CPH)
+    inquiry = make_inquiry(received_at=wednesday)
+    decision = decide(inquiry=inquiry, classification=c, catalogue=three_days, now=friday)
+    # Due in one working day: close of business on Monday, not on Wednesday the week after.
+    assert decision.due_at == datetime(2026, 11, 23, 15, 30, tzinfo=CPH)
+    assert decision.decided_at == friday
+
+
+def test_a_legal_deadline_counts_from_when_the_citizen_wrote_too(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    now: datetime,
+) -> None:
+    # A report about a child must be assessed within 24 hours of when it was made.
+    c = make_classification(
+        service_area="msb.handicap_social", type="indberetning", complexity="mellem"
+    )
+    week_old = make_inquiry(received_at=now - timedelta(days=7))
+    decision = decide(inquiry=week_old, classification=c, catalogue=catalogue, now=now)
+    assert decision.due_at == now - timedelta(days=6)
+
+
+def test_a_received_at_ahead_of_the_router_s_clock_counts_from_now(
+    make_inquiry: Callable[..., Inquiry],
+    make_classification: Callable[..., Classification],
+    catalogue: Catalogue,
+    now: datetime,
+) -> None:
+    # A client's clock a few minutes fast must not move the due time later.
+    c = make_classification(service_area="mtm.byggeri", type="ansoegning", complexity="mellem")
+    ahead = make_inquiry(received_at=now + timedelta(hours=20))
+    at_arrival = make_inquiry(received_at=now)
+    assert (
+        decide(inquiry=ahead, classification=c, catalogue=catalogue, now=now).due_at
+        == decide(inquiry=at_arrival, classification=c, catalogue=catalogue, now=now).due_at
+    )
 
 
 def test_a_queue_that_is_open_carries_no_opening_time(

@@ -27,10 +27,10 @@ def queue_one(
     make_inquiry: Callable[..., Inquiry],
     make_classification: Callable[..., Classification],
 ) -> Callable[..., None]:
-    """Queue an inquiry decided at `at` with due time `due`."""
+    """Queue an inquiry written at `received` (or `at`), decided at `at`, due at `due`."""
 
-    def make(queue: str, *, at: datetime, due: datetime) -> None:
-        inquiry = make_inquiry()
+    def make(queue: str, *, at: datetime, due: datetime, received: datetime | None = None) -> None:
+        inquiry = make_inquiry(received_at=received or at)
         decision = RoutingDecision(
             inquiry_id=inquiry.id,
             action="queue",
@@ -47,13 +47,11 @@ def queue_one(
 
 
 def test_a_scrape_shows_depth_oldest_age_and_past_due_per_queue(
-    ledger: Ledger, catalogue: Catalogue, queue_one: Callable[..., None]
+    ledger: Ledger, catalogue: Catalogue, queue_one: Callable[..., None], now: datetime
 ) -> None:
-    # queue_items.created_at is the ledger's own clock, so the test runs on the real one.
-    at = datetime.now(UTC)
-    queue_one("mtm.affald", at=at, due=at - HOUR)
-    queue_one("mtm.affald", at=at, due=at + DAY)
-    later = datetime.now(UTC) + 2 * HOUR  # after the items were queued
+    queue_one("mtm.affald", at=now, due=now - HOUR)
+    queue_one("mtm.affald", at=now, due=now + DAY)
+    later = now + 2 * HOUR
     collector = QueueCollector(engine=ledger.engine, catalogue=catalogue, clock=lambda: later)
     registry = CollectorRegistry()
     registry.register(collector)
@@ -64,14 +62,29 @@ def test_a_scrape_shows_depth_oldest_age_and_past_due_per_queue(
     assert value("indgang_queue_items", queue="mtm.affald", state="open") == 2
     assert value("indgang_queue_items", queue="mtm.affald", state="claimed") == 0
     assert value("indgang_queue_items_past_due", queue="mtm.affald") == 1
-    age = value("indgang_queue_oldest_item_age_seconds", queue="mtm.affald")
-    assert age is not None and 2 * 3600 <= age < 2 * 3600 + 300
+    assert value("indgang_queue_oldest_item_age_seconds", queue="mtm.affald") == 2 * 3600
     # A queue with nothing waiting shows zeros rather than no series.
     assert value("indgang_queue_items", queue="mkb.generel", state="open") == 0
     assert value("indgang_queue_oldest_item_age_seconds", queue="mkb.generel") == 0
     assert value("indgang_queue_items_past_due", queue="mkb.generel") == 0
     queues = {s.labels["queue"] for family in registry.collect() for s in family.samples}
     assert queues == set(SERVICE_AREAS)
+
+
+def test_the_oldest_age_counts_from_when_the_citizen_wrote_not_when_the_item_was_queued(
+    ledger: Ledger, catalogue: Catalogue, queue_one: Callable[..., None]
+) -> None:
+    # The ledger stamps the item with its own clock, so it is queued now, on the real one.
+    now = datetime.now(UTC)
+    queue_one("mtm.affald", at=now, due=now + DAY, received=now - 3 * HOUR)
+    registry = CollectorRegistry()
+    registry.register(QueueCollector(engine=ledger.engine, catalogue=catalogue, clock=lambda: now))
+
+    age = registry.get_sample_value(
+        "indgang_queue_oldest_item_age_seconds", {"queue": "mtm.affald"}
+    )
+
+    assert age == 3 * 3600
 
 
 def test_without_the_ledger_only_the_static_deadlines_are_exported(

@@ -74,8 +74,23 @@ def test_due_times_are_written_in_danish_in_aarhus_time(moment: datetime, text: 
     assert danish_time(moment) == text
 
 
-def test_a_queued_inquiry_s_receipt_names_the_latest_answer_time_and_the_reference(
-    mail_inquiry: Callable[..., Inquiry], make_decision: Callable[..., RoutingDecision]
+@pytest.mark.parametrize(
+    ("sent", "promise"),
+    [
+        (
+            datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+            "senest fredag den 27. november 2026 kl. 15.00.",
+        ),
+        # Mail read a week late: its due time, counted from when it was written, has passed.
+        (datetime(2026, 11, 28, 8, 0, tzinfo=UTC), "hurtigst muligt."),
+    ],
+    ids=["before-the-due-time", "after-the-due-time"],
+)
+def test_a_queued_inquiry_s_receipt_names_the_latest_answer_time_never_a_past_one(
+    mail_inquiry: Callable[..., Inquiry],
+    make_decision: Callable[..., RoutingDecision],
+    sent: datetime,
+    promise: str,
 ) -> None:
     inquiry = mail_inquiry()
     msg = compose_receipt(
@@ -83,10 +98,11 @@ def test_a_queued_inquiry_s_receipt_names_the_latest_answer_time_and_the_referen
         decision=make_decision(),
         to="borger@example.org",
         from_address=FROM,
-        now=datetime(2026, 11, 20, 8, 0, tzinfo=UTC),
+        now=sent,
     )
     body = msg.get_content()
-    assert "Du kan forvente svar senest fredag den 27. november 2026 kl. 15.00." in body
+    assert f"Du kan forvente svar {promise}" in body
+    assert body.count("senest") == promise.count("senest")
     assert f"Referencenummer: {inquiry.id}" in body
     assert msg["To"] == "borger@example.org"
     assert msg["Subject"] == "Re: Storskrald"
