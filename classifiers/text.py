@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import cast
+from typing import TypeAlias, cast
 
 import spacy
 from spacy.language import Language
@@ -33,7 +33,11 @@ _DISCLAIMER = re.compile(
     r"sendt fra min (iphone|ipad|android)|sent from my (iphone|ipad))",
     re.IGNORECASE,
 )
-_TOKEN = re.compile(r"\w+|\[[A-Z]+\]", re.UNICODE)
+# A sentence ends at . ! or ? followed by a space, or at a line break (a mail's subject line).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# Not tuned. A transcript without punctuation is one sentence whose request comes at its end,
+# and a mail may ask several questions; this keeps the question block short in both.
+QUESTION_WORDS = 30
 
 
 def strip_mail(text: str) -> str:
@@ -112,9 +116,22 @@ def shape_text(surface: str) -> str:
     return f"len{min(12, int(2 * math.log2(words + 1)))} q{min(3, surface.count('?'))}"
 
 
-def feature_texts(inquiries: Sequence[Inquiry]) -> tuple[list[str], list[str], list[str]]:
-    """Three views per inquiry: lemmas for word features, cleaned surface text for
-    characters, and its shape (length and questions)."""
+def question_text(surface: str) -> str:
+    """The sentences that ask (ending in "?"), else the last sentence: at most its last words."""
+    # What is asked decides the type and how much work the answer is ("kan I sende mig
+    # linket?" against "hvad gør jeg nu?"); in the whole text those few words are diluted
+    # by the story around them.
+    sentences = [s for s in (part.strip() for part in _SENTENCE_END.split(surface)) if s]
+    asking = [s for s in sentences if s.endswith("?")] or sentences[-1:]
+    return " ".join(" ".join(asking).split()[-QUESTION_WORDS:])
+
+
+FeatureViews: TypeAlias = tuple[list[str], list[str], list[str], list[str]]
+
+
+def feature_texts(inquiries: Sequence[Inquiry]) -> FeatureViews:
+    """Four views per inquiry: lemmas for word features, cleaned surface text for
+    characters, its shape (length and questions), and the lemmas of what it asks."""
     surface = [text.lower() for text in redact_many([clean(i) for i in inquiries])]
     tags = [f"__{i.channel}__ __{i.sender}__ " for i in inquiries]
     lemmas = lemma_texts(surface)
@@ -122,4 +139,5 @@ def feature_texts(inquiries: Sequence[Inquiry]) -> tuple[list[str], list[str], l
         [tag + lemma for tag, lemma in zip(tags, lemmas, strict=True)],
         surface,
         [shape_text(text) for text in surface],
+        lemma_texts([question_text(text) for text in surface]),
     )

@@ -106,7 +106,7 @@ def test_loading_another_scikit_learn_model_is_refused(tmp_path: Path) -> None:
     from sklearn.dummy import DummyClassifier
 
     path = tmp_path / "dummy.skops"
-    sio.dump({"format": 4, "features": DummyClassifier(), "heads": {}}, path)
+    sio.dump({"format": 5, "features": DummyClassifier(), "heads": {}}, path)
     with pytest.raises(ClassifierError, match="does not hold the baseline's features"):
         BaselineClassifier.load(path)
 
@@ -200,7 +200,7 @@ def test_a_format_1_artifact_is_refused_with_a_clear_message(
         },
         path,
     )
-    with pytest.raises(ClassifierError, match=r"format 1, but this version reads only format 4"):
+    with pytest.raises(ClassifierError, match=r"format 1, but this version reads only format 5"):
         BaselineClassifier.load(path)
 
 
@@ -211,7 +211,7 @@ def test_an_area_head_of_logistic_regression_is_refused_whose_temperature_fits_m
     heads = {**shipped._heads, "service_area": shipped._heads["urgent"]}
     sio.dump(
         {
-            "format": 4,
+            "format": 5,
             "model_version": "baseline-mixed",
             "urgent_threshold": 0.2,
             "features": shipped._features,
@@ -231,7 +231,7 @@ def test_an_artifact_with_bad_temperatures_is_refused(
     assert shipped._features is not None
     sio.dump(
         {
-            "format": 4,
+            "format": 5,
             "model_version": "baseline-cold",
             "urgent_threshold": 0.2,
             "features": shipped._features,
@@ -284,11 +284,22 @@ def test_area_phrases_teach_the_area_head_words_no_inquiry_used(
     assert taught.model_version != plain.model_version
 
 
-def test_the_urgent_head_never_reads_the_shape_block(shipped: BaselineClassifier) -> None:
+@pytest.mark.parametrize(
+    ("head", "unread", "read"),
+    [
+        ("urgent", "shape", "word"),
+        ("urgent", "question", "char"),
+        ("service_area", "question", "shape"),
+    ],
+)
+def test_a_head_has_no_weight_on_a_block_it_does_not_read(
+    shipped: BaselineClassifier, head: str, unread: str, read: str
+) -> None:
     import numpy as np
 
     assert shipped._features is not None
-    shape_columns = shipped._features.output_indices_["shape"]
-    assert shape_columns.stop > shape_columns.start
-    assert not np.any(shipped._heads["urgent"].coef_[:, shape_columns])
-    assert np.any(shipped._heads["complexity"].coef_[:, shape_columns])
+    columns = shipped._features.output_indices_
+    assert columns[unread].stop > columns[unread].start
+    assert not np.any(shipped._heads[head].coef_[:, columns[unread]])
+    assert np.any(shipped._heads[head].coef_[:, columns[read]])
+    assert np.any(shipped._heads["complexity"].coef_[:, columns[unread]])

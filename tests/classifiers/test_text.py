@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from classifiers.text import clean, feature_texts, lemma_texts, shape_text, strip_mail
+from classifiers.text import (
+    QUESTION_WORDS,
+    clean,
+    feature_texts,
+    lemma_texts,
+    question_text,
+    shape_text,
+    strip_mail,
+)
 from models.inquiry import Inquiry
 
 
@@ -43,8 +51,9 @@ def test_danish_words_are_reduced_to_their_lemmas() -> None:
 
 
 def test_features_never_carry_a_cpr_number(make_inquiry: Callable[..., Inquiry]) -> None:
-    words, surface, shape = feature_texts([make_inquiry(text="Mit cpr er 010190-1234, hjælp")])
-    assert "1234" not in words[0] + surface[0] + shape[0]
+    views = feature_texts([make_inquiry(text="Mit cpr er 010190-1234, kan I hjælpe?")])
+    assert not any("1234" in view[0] for view in views)
+    surface = views[1]
     assert "[cpr]" in surface[0]
 
 
@@ -69,3 +78,20 @@ def test_the_shape_view_tells_a_short_question_from_a_long_letter_with_several()
 def test_the_shape_view_puts_nearby_lengths_in_one_bucket() -> None:
     assert shape_text(" ".join(["ord"] * 40)) == shape_text(" ".join(["ord"] * 44))
     assert shape_text(" ".join(["ord"] * 20)) != shape_text(" ".join(["ord"] * 44))
+
+
+def test_the_question_view_keeps_the_sentences_that_ask() -> None:
+    mail = (
+        "gadefestival – kan vi søge støtte?\nvi er en lille gruppe naboer. vi er ikke en "
+        "forening. kan vi alligevel søge fra en kulturpulje, og hvornår er fristen? tak."
+    )
+    assert question_text(mail) == (
+        "gadefestival – kan vi søge støtte? kan vi alligevel søge fra en kulturpulje, "
+        "og hvornår er fristen?"
+    )
+
+
+def test_the_question_view_of_a_text_that_asks_nothing_is_its_last_words() -> None:
+    transcript = " ".join(["ord"] * 50) + " kan man få en større spand"
+    assert question_text("vejen er fuld af huller. den skal lappes") == "den skal lappes"
+    assert question_text(transcript).split() == transcript.split()[-QUESTION_WORDS:]
