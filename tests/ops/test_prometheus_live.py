@@ -99,9 +99,11 @@ def test_every_dashboard_query_has_data_after_a_burst_of_inquiries(seeded_ledger
     try:
         targets = {"indgang-api": f"127.0.0.1:{port}", "indgang-worker": f"127.0.0.1:{port + 1}"}
         with running_prometheus(seeded_ledger, targets=targets) as prometheus:
+            # The worker serves metrics only once it has loaded the model and joined its
+            # group, which took more than 30 s while the rest of the suite loaded the machine.
             wait_until(
                 lambda: _scalar(prometheus, 'sum(up{job=~"indgang-.*"})') == 2,
-                timeout_s=30,
+                timeout_s=90,
                 what="Prometheus to scrape the api and the worker",
             )
             # Counters seen at 0 before the burst, so rates and increases measure it.
