@@ -106,7 +106,7 @@ def test_loading_another_scikit_learn_model_is_refused(tmp_path: Path) -> None:
     from sklearn.dummy import DummyClassifier
 
     path = tmp_path / "dummy.skops"
-    sio.dump({"format": 5, "features": DummyClassifier(), "heads": {}}, path)
+    sio.dump({"format": 6, "features": DummyClassifier(), "heads": {}}, path)
     with pytest.raises(ClassifierError, match="does not hold the baseline's features"):
         BaselineClassifier.load(path)
 
@@ -200,7 +200,7 @@ def test_a_format_1_artifact_is_refused_with_a_clear_message(
         },
         path,
     )
-    with pytest.raises(ClassifierError, match=r"format 1, but this version reads only format 5"):
+    with pytest.raises(ClassifierError, match=r"format 1, but this version reads only format 6"):
         BaselineClassifier.load(path)
 
 
@@ -211,7 +211,7 @@ def test_an_area_head_of_logistic_regression_is_refused_whose_temperature_fits_m
     heads = {**shipped._heads, "service_area": shipped._heads["urgent"]}
     sio.dump(
         {
-            "format": 5,
+            "format": 6,
             "model_version": "baseline-mixed",
             "urgent_threshold": 0.2,
             "features": shipped._features,
@@ -231,7 +231,7 @@ def test_an_artifact_with_bad_temperatures_is_refused(
     assert shipped._features is not None
     sio.dump(
         {
-            "format": 5,
+            "format": 6,
             "model_version": "baseline-cold",
             "urgent_threshold": 0.2,
             "features": shipped._features,

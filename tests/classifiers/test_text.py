@@ -50,6 +50,19 @@ def test_danish_words_are_reduced_to_their_lemmas() -> None:
     assert "tømme" in lemmas.split()
 
 
+def test_a_passport_and_a_child_looked_after_do_not_share_a_lemma() -> None:
+    passport, care = lemma_texts(["mit pas er udløbet", "kan mit barn blive passet i ferien"])
+    assert "pas" in passport.split()
+    assert "passe" in care.split()
+    assert "pas" not in care.split()
+
+
+def test_english_words_are_not_read_as_danish_ones() -> None:
+    [lemmas] = lemma_texts(["I am new in Aarhus and got a letter"])
+    assert "amme" not in lemmas.split()  # to breastfeed
+    assert {"am", "got"} <= set(lemmas.split())
+
+
 def test_features_never_carry_a_cpr_number(make_inquiry: Callable[..., Inquiry]) -> None:
     views = feature_texts([make_inquiry(text="Mit cpr er 010190-1234, kan I hjælpe?")])
     assert not any("1234" in view[0] for view in views)
@@ -60,6 +73,7 @@ def test_features_never_carry_a_cpr_number(make_inquiry: Callable[..., Inquiry])
 def test_lemmas_are_those_of_spacys_lookup_lemmatiser() -> None:
     from classifiers.text import danish
 
+    # Words without a fix in LEMMA_FIXES.
     texts = ["jeg har søgt om boligindskudslån og fået afslag", "skraldespandene blev ikke tømt"]
     expected = [
         " ".join(t.lemma_ or t.text for t in doc if not (t.is_punct or t.is_space))
