@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
 
 from ledger.database import make_engine
+from ledger.first_contact import FirstContactCell, first_contact_resolution
 from ledger.store import Ledger
 from models.classification import Classification
 from models.decision import Answer, RoutingDecision
 from models.inquiry import Inquiry
+from streams import first_contact_metrics
 from streams.first_contact_metrics import FirstContactCollector
 from tests.processes import wait_until
 
@@ -73,15 +77,34 @@ def test_exports_contacts_repeats_and_resolution_per_area_and_decision_kind(
 
 
 def test_a_stale_scrape_recomputes_in_the_background_and_shows_the_result_next_time(
-    ledger: Ledger, resolved_contact: Callable[[str, datetime], None]
+    ledger: Ledger,
+    resolved_contact: Callable[[str, datetime], None],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     resolved_contact("anna", datetime.now(UTC) - 9 * DAY)
+    # The computation is held until the test lets it go. Unheld, a tiny SQLite ledger was
+    # sometimes read before the scrape that started it had finished (12 in 100 on a loaded
+    # machine), so "the first scrape shows nothing" depended on the scheduler.
+    release = threading.Event()
+    computed_on: list[str] = []
+
+    def held(*args: Any, **kwargs: Any) -> list[FirstContactCell]:
+        computed_on.append(threading.current_thread().name)
+        release.wait(timeout=30)
+        return first_contact_resolution(*args, **kwargs)
+
+    monkeypatch.setattr(first_contact_metrics, "first_contact_resolution", held)
     collector = FirstContactCollector(engine=ledger.engine, repeat_contact_days=7, refresh_s=3600)
     registry = CollectorRegistry()
     registry.register(collector)
 
     # Nothing computed yet: the first scrape starts the computation and shows no figures.
     assert _value(registry, "indgang_first_contacts") is None
+    wait_until(lambda: computed_on, timeout_s=30, what="the background computation to start")
+    # Another scrape while it runs shows nothing either and starts no second computation.
+    assert _value(registry, "indgang_first_contacts") is None
+    assert computed_on == ["first-contact-resolution"]  # on its own thread, not the scrape's
+    release.set()
     wait_until(
         lambda: _value(registry, "indgang_first_contacts") == 1,
         timeout_s=30,
@@ -90,6 +113,7 @@ def test_a_stale_scrape_recomputes_in_the_background_and_shows_the_result_next_t
     # Fresh figures are served from the cache: a new contact shows only after refresh_s.
     resolved_contact("bo", datetime.now(UTC) - 9 * DAY)
     assert _value(registry, "indgang_first_contacts") == 1
+    assert len(computed_on) == 1
 
 
 def test_a_failed_recomputation_keeps_the_last_figures(

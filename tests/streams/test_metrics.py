@@ -158,20 +158,32 @@ def test_both_processes_serve_metrics_that_promtool_accepts(tmp_path: Path) -> N
             malformed = engine.post_inquiry(b'{"channel": "chat", "text": ', client=client)
             assert malformed.status_code == 400
             ledger = engine.ledger
+            # The first decisions wait for the worker to load the model (in the decide pool
+            # too) and join its group: over 30 s on a loaded machine (tests/indgang/test_run.py).
+            # Exactly 20: decisions are idempotent by inquiry id however often one is delivered.
             wait_until(
-                lambda: ledger.counts()["decisions"] == 20, timeout_s=60, what="20 decisions"
+                lambda: ledger.counts()["decisions"] == 20, timeout_s=90, what="20 decisions"
             )
+            worker_scrapes: list[httpx.Response] = []
 
             def worker_counted_all() -> bool:
                 try:
-                    scrape = httpx.get(worker_url, timeout=2).text
+                    response = httpx.get(worker_url, timeout=2)
                 except httpx.HTTPError:
                     return False
-                return _samples(scrape).get("indgang_decisions_total", 0) >= 20
+                worker_scrapes.append(response)
+                counted = _samples(response.text)
+                decided = counted.get("indgang_decisions_total", 0)
+                # Histograms agree with the counter once no batch is being counted.
+                return (
+                    decided >= 20
+                    and counted.get("indgang_decision_seconds_count") == decided
+                    and counted.get("indgang_classifier_confidence_count") == decided * len(HEADS)
+                )
 
             wait_until(worker_counted_all, timeout_s=30, what="the worker's decision counters")
             api_response = client.get("/metrics")
-        worker_response = httpx.get(worker_url, timeout=5)
+        worker_response = worker_scrapes[-1]  # the scrape that showed them all
     finally:
         engine.stop()
 
@@ -182,10 +194,18 @@ def test_both_processes_serve_metrics_that_promtool_accepts(tmp_path: Path) -> N
     assert api["indgang_inquiries_rejected_total"] == 1
     assert 'indgang_inquiries_rejected_total{reason="not_json"} 1.0' in api_response.text
 
+    assert worker_response.status_code == 200
     worker = _samples(worker_response.text)
-    assert worker["indgang_decisions_total"] == 20
-    assert worker["indgang_decision_seconds_count"] == 20
-    assert worker["indgang_classifier_confidence_count"] == 20 * len(HEADS)
+    # The worker counts every delivery it decides (streams/metrics.py, record_outcome): an
+    # inquiry still undecided after redelivery_after_s (30 s; a worker starting on a loaded
+    # machine) is published again by the HTTP side, and Kafka may deliver one again after a
+    # rebalance, so each is counted again with its standing decision. The ledger's exactly 20
+    # above is the idempotent effect; the counters see at least those 20, all consistently.
+    assert worker["indgang_decisions_total"] >= 20
+    assert worker["indgang_decision_seconds_count"] == worker["indgang_decisions_total"]
+    assert worker["indgang_classifier_confidence_count"] == (
+        worker["indgang_decisions_total"] * len(HEADS)
+    )
     assert 'indgang_model_info{model_version="' in worker_response.text
 
     for name, scrape in (("api", api_response.text), ("worker", worker_response.text)):
