@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import TypeAlias, cast
+from typing import Final, TypeAlias, cast
 
 import spacy
 from spacy.language import Language
@@ -76,7 +76,7 @@ def clean(inquiry: Inquiry) -> str:
 # lighting, "bøger" -> "bøge" books and beeches, "pap" -> "pappe") and English words taken for
 # Danish ones ("am" -> "amme", to breastfeed, in every "I am"). Found by listing the corpus's
 # words whose table lemma does not begin with the word's own stem.
-LEMMA_FIXES: dict[str, str] = {
+LEMMA_FIXES: Final[dict[str, str]] = {
     "pas": "pas",
     "tænder": "tand",
     "tænderne": "tand",
@@ -122,7 +122,7 @@ def _lemma_table() -> Table:
 
 @lru_cache(maxsize=100_000)
 def _lemma(word: str) -> str:
-    """What the pipeline's lookup lemmatiser makes of a word: its table entry, else the word."""
+    """The lemma of a word: a fix from LEMMA_FIXES, else the lookup table's entry, else the word."""
     # Looked up here, once per distinct word, rather than by running the lemmatiser component
     # on every token of every inquiry: same table, same result, a tenth of the time.
     if word in LEMMA_FIXES:
