@@ -27,10 +27,12 @@ def test_every_training_file_follows_the_label_rules(path: Path) -> None:
     assert load_labelled([path])
 
 
-def test_round_3_covers_every_service_area_with_at_least_twenty_inquiries() -> None:
+def test_round_3_covers_every_service_area_with_at_least_eighteen_inquiries() -> None:
     per_area = Counter(record.labels.service_area for record in load_labelled(ROUND_3))
     assert set(per_area) == set(SERVICE_AREAS)
-    assert min(per_area.values()) >= 20
+    # Written with 20 to 25 per area; later label audits moved a few lines to another area
+    # (school enrolment to Pladsanvisningen, data/README.md).
+    assert min(per_area.values()) >= 18
 
 
 def test_ids_are_unique_across_all_training_files() -> None:

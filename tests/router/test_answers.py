@@ -31,7 +31,7 @@ FRESH_QUESTIONS = [
         "Hvor stort et tilskud giver kommunen, hvis min søn går til privat tandlæge?",
     ),
     ("mbu.sundhedspleje", "Hvor mange gange besøger sundhedsplejersken os efter fødslen?"),
-    ("mbu.skole", "Hvordan tilmelder jeg min dreng til SFO efter sommerferien?"),
+    ("mbu.pladsanvisning", "Hvordan tilmelder jeg min dreng til SFO efter sommerferien?"),
     ("msb.virksomhedsservice", "Hvilke regler er der for at ansætte en ledig med løntilskud?"),
     ("mso.hjemmepleje", "Hvor tit kommer der nogen og gør rent hos min far?"),
     ("mso.hjaelpemidler", "Min mand har brug for en kørestol, hvor ansøger vi?"),
