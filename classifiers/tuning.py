@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -21,10 +21,12 @@ from sklearn.model_selection import StratifiedKFold
 
 from classifiers.baseline import (
     CALIBRATED_HEADS,
+    HYPERPARAMETERS,
     BaselineClassifier,
     feature_matrix_input,
     head_logits,
     scaled_probabilities,
+    with_type_prior,
 )
 from classifiers.catalogue_phrases import AreaPhrase, catalogue_phrases
 from classifiers.dataset import DEFAULT_SEED, LabelledInquiry, load_labelled
@@ -41,32 +43,57 @@ GRID: Final = (0.3, 0.4, 0.5, 0.6, 0.7)
 MAX_WRONGLY_RESOLVED: Final = 0.02
 MAX_WRONG_AREA: Final = 0.02
 BINS: Final = 10  # as classifiers.evaluation
+FloatRow: TypeAlias = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class OutOfFold:
     """Every training record classified by a model that did not see it.
 
-    `raw` holds the classifications with T = 1; `logits[head][i]` is record i's
-    logits (margins for an SVM head) over `classes[head][i]` (a fold may miss a rare class).
+    `raw` holds the classifications as the fold's model gives them (the pinned temperatures);
+    `logits[head][i]` is record i's logits (margins for an SVM head) over `classes[head][i]`
+    (a fold may miss a rare class), and `complexity_given_type[i]` the fold model's
+    P(complexity | type) over those classes.
     """
 
     records: Sequence[LabelledInquiry]
     raw: list[Classification]
     logits: dict[str, list[npt.NDArray[np.float64]]]
     classes: dict[str, list[list[str]]]
+    complexity_given_type: list[npt.NDArray[np.float64]]
     fold_of: npt.NDArray[np.int_]
 
+    def probabilities(self, i: int, temperatures: dict[str, float]) -> dict[str, FloatRow]:
+        """Record i's probabilities for the heads given a T, as the model computes them (the
+        complexity's need the type's T)."""
+        proba = {
+            head: scaled_probabilities(self.logits[head][i][None, :], t)
+            for head, t in temperatures.items()
+        }
+        if "complexity" in proba:
+            proba["complexity"] = with_type_prior(
+                proba["type"],
+                proba["complexity"],
+                self.complexity_given_type[i],
+                float(HYPERPARAMETERS["complexity_type_prior"]),
+            )
+        return proba
+
     def classifications(self, temperatures: dict[str, float]) -> list[Classification]:
-        """The out-of-fold classifications with each head's confidence scaled by its T."""
+        """The out-of-fold classifications with each head's confidence scaled by its T (one T
+        per calibrated head), the complexity chosen again under the type prior."""
         out = []
         for i, raw in enumerate(self.raw):
-            confidence = {
-                head: float(scaled_probabilities(self.logits[head][i][None, :], t).max())
-                for head, t in temperatures.items()
-            }
+            proba = self.probabilities(i, temperatures)
+            confidence = {head: float(p.max()) for head, p in proba.items()}
+            complexity = self.classes["complexity"][i][int(proba["complexity"].argmax())]
             out.append(
-                raw.model_copy(update={"confidence": raw.confidence.model_copy(update=confidence)})
+                raw.model_copy(
+                    update={
+                        "complexity": complexity,
+                        "confidence": raw.confidence.model_copy(update=confidence),
+                    }
+                )
             )
         return out
 
@@ -89,6 +116,7 @@ def cross_validated_classifications(
         h: [np.empty(0)] * len(records) for h in CALIBRATED_HEADS
     }
     classes: dict[str, list[list[str]]] = {h: [[]] * len(records) for h in CALIBRATED_HEADS}
+    given_type: list[npt.NDArray[np.float64]] = [np.empty((0, 0))] * len(records)
     fold_of = np.zeros(len(records), dtype=int)
     for k, (train_idx, test_idx) in enumerate(cv.split(np.zeros(len(records)), areas)):
         model = BaselineClassifier().fit(
@@ -96,7 +124,6 @@ def cross_validated_classifications(
             seed=seed,
             area_phrases=area_phrases,
         )
-        model.temperatures = {h: 1.0 for h in CALIBRATED_HEADS}
         inquiries = [records[i].to_inquiry() for i in test_idx]
         predicted = model.classify_batch(inquiries)
         assert model._features is not None
@@ -109,38 +136,49 @@ def cross_validated_classifications(
                 classes[head][i] = names
         for row, i in enumerate(test_idx):
             raw[i] = predicted[row]
+            given_type[i] = model.complexity_given_type
             fold_of[i] = k
     return OutOfFold(
         records=records,
         raw=[c for c in raw if c is not None],
         logits=logits,
         classes=classes,
+        complexity_given_type=given_type,
         fold_of=fold_of,
     )
 
 
-def fit_temperature(oof: OutOfFold, head: str, rows: npt.NDArray[np.int_]) -> float:
-    """The T minimising the log-loss of the head's true labels over the given rows."""
+def fit_temperature(
+    oof: OutOfFold, head: str, rows: npt.NDArray[np.int_], *, others: dict[str, float]
+) -> float:
+    """The T minimising the log-loss of the head's true labels over the given rows; others
+    holds the T of the heads its probabilities read (the complexity reads the type's)."""
     pairs = [
-        (oof.logits[head][i], oof.classes[head][i].index(label))
+        (i, oof.classes[head][i].index(label))
         for i in rows
         if (label := str(getattr(oof.records[i].labels, head))) in oof.classes[head][i]
     ]
 
     def log_loss(log_t: float) -> float:
-        t = float(np.exp(log_t))
+        temperatures = {**others, head: float(np.exp(log_t))}
         return -float(
             np.mean(
-                [
-                    np.log(scaled_probabilities(row_logits[None, :], t)[0, j] + 1e-12)
-                    for row_logits, j in pairs
-                ]
+                [np.log(oof.probabilities(i, temperatures)[head][0, j] + 1e-12) for i, j in pairs]
             )
         )
 
     # Searched on log T so the bracket is symmetric around T = 1.
     found = minimize_scalar(log_loss, bounds=(-3.0, 3.0), method="bounded")
     return round(float(np.exp(found.x)), 3)
+
+
+def fit_temperatures(oof: OutOfFold, rows: npt.NDArray[np.int_]) -> dict[str, float]:
+    """Each calibrated head's T over the rows, the type's before the complexity's."""
+    fitted: dict[str, float] = {}
+    for head in CALIBRATED_HEADS:
+        others = {"type": fitted["type"]} if head == "complexity" else {}
+        fitted[head] = fit_temperature(oof, head, rows, others=others)
+    return fitted
 
 
 def expected_calibration_error(confidences: Sequence[float], correct: Sequence[bool]) -> float:
@@ -251,12 +289,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     all_rows = np.arange(len(records))
     # The temperature to ship: fitted on every out-of-fold prediction.
-    shipped = {h: fit_temperature(oof, h, all_rows) for h in CALIBRATED_HEADS}
-    # An honest "after": each fold's confidences scaled by a T fitted on the other folds.
+    shipped = fit_temperatures(oof, all_rows)
+    # T = 1 is "raw"; an honest "after": each fold's confidences scaled by a T fitted on the
+    # other folds. The complexity T is fitted on the head's own logits, before the type prior.
+    unscaled = oof.classifications({h: 1.0 for h in CALIBRATED_HEADS})
     cross_fitted: list[Classification] = list(oof.raw)
     for k in range(args.folds):
         others, own = all_rows[oof.fold_of != k], all_rows[oof.fold_of == k]
-        temps = {h: fit_temperature(oof, h, others) for h in CALIBRATED_HEADS}
+        temps = fit_temperatures(oof, others)
         scaled = oof.classifications(temps)
         for i in own:
             cross_fitted[i] = scaled[i]
@@ -264,14 +304,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("head           T      ECE raw  ECE scaled (T fitted on the other folds)")
     for h in CALIBRATED_HEADS:
         print(
-            f"{h:<14} {shipped[h]:<6} {head_ece(oof, oof.raw, h):.3f}    "
+            f"{h:<14} {shipped[h]:<6} {head_ece(oof, unscaled, h):.3f}    "
             f"{head_ece(oof, cross_fitted, h):.3f}"
         )
     catalogue = load_catalogue()
     answers = AnswerMatcher(load_knowledge_base())
     resolvable = sum(r.labels.action == "resolve" for r in records) / len(records)
     print(f"\nlabels say resolvable: {resolvable:.1%}")
-    for name, predicted in (("raw", oof.raw), ("scaled", oof.classifications(shipped))):
+    for name, predicted in (("raw", unscaled), ("scaled", oof.classifications(shipped))):
         points = route_grid(records, predicted, catalogue=catalogue, answers=answers)
         print(f"\nrouter on {name} confidences (budgets: wrongly resolved and wrong area <= 2 %)")
         print("area  type=cx  resolved  wrongly  wrong-area")

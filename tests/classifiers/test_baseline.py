@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import skops.io as sio
 
-from classifiers.baseline import BaselineClassifier
+from classifiers.baseline import HYPERPARAMETERS, BaselineClassifier
 from classifiers.dataset import LabelledInquiry, split
 from classifiers.training import load_default_classifier, train
 from models.errors import ClassifierError, ModelNotTrained
@@ -106,7 +106,7 @@ def test_loading_another_scikit_learn_model_is_refused(tmp_path: Path) -> None:
     from sklearn.dummy import DummyClassifier
 
     path = tmp_path / "dummy.skops"
-    sio.dump({"format": 6, "features": DummyClassifier(), "heads": {}}, path)
+    sio.dump({"format": 7, "features": DummyClassifier(), "heads": {}}, path)
     with pytest.raises(ClassifierError, match="does not hold the baseline's features"):
         BaselineClassifier.load(path)
 
@@ -147,8 +147,14 @@ def test_the_held_out_split_shares_nothing_with_the_training_data() -> None:
 
 
 def test_temperatures_are_saved_loaded_and_change_confidence_but_not_labels(
-    tmp_path: Path, shipped: BaselineClassifier, shared_records: list[LabelledInquiry]
+    tmp_path: Path,
+    shipped: BaselineClassifier,
+    shared_records: list[LabelledInquiry],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # Without the type prior a temperature is monotone per head (with it, the type head's
+    # temperature reweighs the complexity: see the prior's own tests).
+    monkeypatch.setitem(HYPERPARAMETERS, "complexity_type_prior", 0.0)
     path = tmp_path / "hot.skops"
     shipped_temperatures = dict(shipped.temperatures)
     try:
@@ -170,6 +176,71 @@ def test_temperatures_are_saved_loaded_and_change_confidence_but_not_labels(
         assert h.confidence.type >= r.confidence.type
         assert h.confidence.complexity < r.confidence.complexity
         assert h.confidence.urgent == r.confidence.urgent
+
+
+def test_the_type_prior_tips_an_undecided_complexity_the_way_the_type_goes() -> None:
+    import numpy as np
+
+    from classifiers.baseline import complexity_given_type, with_type_prior
+
+    given = complexity_given_type(
+        ["generel_information"] * 8 + ["sagsstatus"] * 8,
+        ["lav"] * 8 + ["mellem"] * 8,
+        type_classes=["generel_information", "sagsstatus"],
+        levels=["hoej", "lav", "mellem"],
+    )
+    # Add-one smoothing: 8 + 1 of 11 for the level seen, 1 of 11 for the others.
+    assert np.allclose(given, [[1 / 11, 9 / 11, 1 / 11], [1 / 11, 1 / 11, 9 / 11]])
+    undecided = np.array([[0.2, 0.4, 0.4], [0.2, 0.4, 0.4]])
+    p_type = np.array([[0.9, 0.1], [0.1, 0.9]])
+    adjusted = with_type_prior(p_type, undecided, given, 0.5)
+    assert np.allclose(adjusted.sum(axis=1), 1.0)
+    assert adjusted.argmax(axis=1).tolist() == [1, 2]
+    assert with_type_prior(p_type, undecided, given, 0.0) is undecided
+
+
+def test_a_confident_complexity_is_not_overruled_by_the_type_prior() -> None:
+    import numpy as np
+
+    from classifiers.baseline import with_type_prior
+
+    given = np.array([[0.1, 0.8, 0.1]])
+    confident = np.array([[0.9, 0.05, 0.05]])
+    assert with_type_prior(np.array([[1.0]]), confident, given, 0.5).argmax() == 0
+
+
+def test_the_shipped_model_carries_p_complexity_given_type_over_its_classes(
+    shipped: BaselineClassifier,
+) -> None:
+    import numpy as np
+
+    table = shipped.complexity_given_type
+    assert table.shape == (len(shipped._heads["type"].classes_), 3)
+    assert np.allclose(table.sum(axis=1), 1.0)
+    types = [str(c) for c in shipped._heads["type"].classes_]
+    levels = [str(c) for c in shipped._heads["complexity"].classes_]
+    assert table[types.index("generel_information"), levels.index("lav")] > 0.9
+    assert table[types.index("sagsstatus"), levels.index("mellem")] > 0.9
+
+
+def test_an_artifact_without_p_complexity_given_type_is_refused(
+    tmp_path: Path, shipped: BaselineClassifier
+) -> None:
+    path = tmp_path / "no-prior.skops"
+    sio.dump(
+        {
+            "format": 7,
+            "model_version": "baseline-no-prior",
+            "urgent_threshold": 0.2,
+            "features": shipped._features,
+            "heads": shipped._heads,
+            "temperatures": dict(shipped.temperatures),
+            "complexity_given_type": [[0.5, 0.5]],
+        },
+        path,
+    )
+    with pytest.raises(ClassifierError, match=r"P\(complexity \| type\)"):
+        BaselineClassifier.load(path)
 
 
 def test_scaled_probabilities_keep_the_argmax_and_sum_to_one() -> None:
@@ -200,7 +271,7 @@ def test_a_format_1_artifact_is_refused_with_a_clear_message(
         },
         path,
     )
-    with pytest.raises(ClassifierError, match=r"format 1, but this version reads only format 6"):
+    with pytest.raises(ClassifierError, match=r"format 1, but this version reads only format 7"):
         BaselineClassifier.load(path)
 
 
@@ -211,7 +282,7 @@ def test_an_area_head_of_logistic_regression_is_refused_whose_temperature_fits_m
     heads = {**shipped._heads, "service_area": shipped._heads["urgent"]}
     sio.dump(
         {
-            "format": 6,
+            "format": 7,
             "model_version": "baseline-mixed",
             "urgent_threshold": 0.2,
             "features": shipped._features,
@@ -231,7 +302,7 @@ def test_an_artifact_with_bad_temperatures_is_refused(
     assert shipped._features is not None
     sio.dump(
         {
-            "format": 6,
+            "format": 7,
             "model_version": "baseline-cold",
             "urgent_threshold": 0.2,
             "features": shipped._features,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
+from classifiers.dataset import LabelledInquiry
 from classifiers.tuning import GridPoint, choose, expected_calibration_error
+from models.classification import Classification
 
 
 def test_perfectly_calibrated_confidences_have_zero_ece() -> None:
@@ -53,3 +57,38 @@ def test_route_grid_resolves_no_more_when_thresholds_rise() -> None:
     assert len(by_setting) == 4
     assert by_setting[(0.3, 0.3)].resolved >= by_setting[(0.9, 0.9)].resolved
     assert all(0.0 <= p.wrongly_resolved <= p.resolved <= 1.0 for p in points)
+
+
+def test_out_of_fold_complexity_is_chosen_again_under_the_type_prior(
+    make_record: Callable[..., LabelledInquiry],
+    make_classification: Callable[..., Classification],
+) -> None:
+    import numpy as np
+
+    from classifiers.tuning import OutOfFold, fit_temperatures
+
+    # The complexity head cannot decide between lav and mellem; the type head is sure of
+    # general information, which the training labels call lav.
+    oof = OutOfFold(
+        records=[make_record()],
+        raw=[make_classification(complexity="mellem")],
+        logits={
+            "service_area": [np.array([2.0, -1.0])],
+            "type": [np.array([1.0, -1.0])],
+            "complexity": [np.array([-1.0, 0.5, 0.5])],
+        },
+        classes={
+            "service_area": [["mkb.generel", "mkb.folkeregister"]],
+            "type": [["generel_information", "sagsstatus"]],
+            "complexity": [["hoej", "lav", "mellem"]],
+        },
+        complexity_given_type=[np.array([[0.05, 0.9, 0.05], [0.05, 0.05, 0.9]])],
+        fold_of=np.zeros(1, dtype=int),
+    )
+    temperatures = {"service_area": 0.2, "type": 0.2, "complexity": 0.4}
+    [chosen] = oof.classifications(temperatures)
+    assert chosen.complexity == "lav"
+    assert chosen.confidence.complexity == pytest.approx(
+        oof.probabilities(0, temperatures)["complexity"].max()
+    )
+    assert set(fit_temperatures(oof, np.arange(1))) == {"service_area", "type", "complexity"}
