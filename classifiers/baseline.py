@@ -140,8 +140,9 @@ HYPERPARAMETERS: Final[dict[str, Any]] = {
     # scaled (T fitted on the other folds): service_area 0.750 -> 0.027, type 0.459 -> 0.016,
     # complexity 0.132 -> 0.010. The complexity's T is fitted on its probabilities after the
     # type prior below (0.396 on the head's own margins left an ECE of 0.028).
-    # One scalar per head cannot change a prediction (the argmax is the same), only how sure
-    # it claims to be. Chosen by minimising log-loss on out-of-fold predictions of 4-fold
+    # One scalar per head cannot change its own prediction (the argmax is the same), only how
+    # sure it claims to be; the type's and the complexity's T do move the complexity read under
+    # the type prior below. Chosen by minimising log-loss on out-of-fold predictions of 4-fold
     # cross-validation on the training data only (`python -m classifiers.tuning`, seed 20261121);
     # pinned here rather than refitted inside fit() because that nested cross-validation
     # would multiply the time a fit takes. The urgent head is not scaled: its threshold is

@@ -291,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # The temperature to ship: fitted on every out-of-fold prediction.
     shipped = fit_temperatures(oof, all_rows)
     # T = 1 is "raw"; an honest "after": each fold's confidences scaled by a T fitted on the
-    # other folds. The complexity T is fitted on the head's own logits, before the type prior.
+    # other folds. The complexity's T is fitted on its probabilities after the type prior.
     unscaled = oof.classifications({h: 1.0 for h in CALIBRATED_HEADS})
     cross_fitted: list[Classification] = list(oof.raw)
     for k in range(args.folds):
