@@ -309,6 +309,24 @@ def with_type_prior(
     return result
 
 
+def calibrated_probabilities(
+    logits: Mapping[str, npt.NDArray[np.float64]],
+    temperatures: Mapping[str, float],
+    given_type: npt.NDArray[np.float64],
+) -> dict[str, npt.NDArray[np.float64]]:
+    """Each head's softmax(logits / T) for the heads given a T, the complexity read under the
+    type prior (so a T for the complexity needs one for the type)."""
+    proba = {head: scaled_probabilities(logits[head], t) for head, t in temperatures.items()}
+    if "complexity" in proba:
+        proba["complexity"] = with_type_prior(
+            proba["type"],
+            proba["complexity"],
+            given_type,
+            float(HYPERPARAMETERS["complexity_type_prior"]),
+        )
+    return proba
+
+
 def _choose_urgent_threshold(
     texts: npt.NDArray[np.object_], urgent: npt.NDArray[np.bool_], *, seed: int
 ) -> float:
@@ -429,16 +447,7 @@ class BaselineClassifier:
         logits = self._compiled.logits(inquiries)
         chosen: dict[str, list[Any]] = {}
         confidence: dict[str, list[float]] = {}
-        proba = {
-            head: scaled_probabilities(logits[head], self.temperatures[head])
-            for head in CALIBRATED_HEADS
-        }
-        proba["complexity"] = with_type_prior(
-            proba["type"],
-            proba["complexity"],
-            self.complexity_given_type,
-            float(HYPERPARAMETERS["complexity_type_prior"]),
-        )
+        proba = calibrated_probabilities(logits, self.temperatures, self.complexity_given_type)
         for head in CALIBRATED_HEADS:
             chosen[head] = self._heads[head].classes_[proba[head].argmax(axis=1)].tolist()
             confidence[head] = proba[head].max(axis=1).tolist()

@@ -21,12 +21,10 @@ from sklearn.model_selection import StratifiedKFold
 
 from classifiers.baseline import (
     CALIBRATED_HEADS,
-    HYPERPARAMETERS,
     BaselineClassifier,
+    calibrated_probabilities,
     feature_matrix_input,
     head_logits,
-    scaled_probabilities,
-    with_type_prior,
 )
 from classifiers.catalogue_phrases import AreaPhrase, catalogue_phrases
 from classifiers.dataset import DEFAULT_SEED, LabelledInquiry, load_labelled
@@ -64,20 +62,9 @@ class OutOfFold:
     fold_of: npt.NDArray[np.int_]
 
     def probabilities(self, i: int, temperatures: dict[str, float]) -> dict[str, FloatRow]:
-        """Record i's probabilities for the heads given a T, as the model computes them (the
-        complexity's need the type's T)."""
-        proba = {
-            head: scaled_probabilities(self.logits[head][i][None, :], t)
-            for head, t in temperatures.items()
-        }
-        if "complexity" in proba:
-            proba["complexity"] = with_type_prior(
-                proba["type"],
-                proba["complexity"],
-                self.complexity_given_type[i],
-                float(HYPERPARAMETERS["complexity_type_prior"]),
-            )
-        return proba
+        """Record i's probabilities for the heads given a T, as the model computes them."""
+        logits = {head: self.logits[head][i][None, :] for head in temperatures}
+        return calibrated_probabilities(logits, temperatures, self.complexity_given_type[i])
 
     def classifications(self, temperatures: dict[str, float]) -> list[Classification]:
         """The out-of-fold classifications with each head's confidence scaled by its T (one T
